@@ -1,0 +1,53 @@
+namespace Bot.Dialogs;
+
+public enum Step
+{
+    /// <summary>The superstate of every step: commands work at any point.</summary>
+    Active,
+    Language, Privacy, Safety, Role, Age, Location, Screening, Result, Rights,
+    Gender, Destination, Consent, Waiting, Menu,
+}
+
+public enum Role { Self, Witness, RightsOnly }
+
+public enum Age { Under18, Adult, NotSure }
+
+public enum Answer { Yes, No, NotSure, Skipped }
+
+public enum Gender { Woman, Man, NoPreference }
+
+public enum Destination { Hotline, Police }
+
+/// <summary>
+/// Everything the bot remembers about one conversation: plain data, saved after every turn, so a
+/// restart never loses a conversation. No name, no free text.
+/// </summary>
+public sealed class ConversationState
+{
+    public Step Step { get; set; } = Step.Language;
+    public string? Language { get; set; }
+    /// <summary>Counts the prompts shown; an option carries it, so a stale button is recognised.</summary>
+    public int Prompt { get; set; }
+    public bool InDanger { get; set; }
+    public bool NeedsDoctor { get; set; }
+    public Role? Role { get; set; }
+    public Age? Age { get; set; }
+    public bool? Abroad { get; set; }
+    /// <summary>The question on screen: an indicator id, or "choice:place" / "choice:situation".</summary>
+    public string? Question { get; set; }
+    public List<string> Pending { get; set; } = [];
+    public int Asked { get; set; }
+    public Dictionary<string, Answer> Answers { get; set; } = [];
+    public Dictionary<string, string> Choices { get; set; } = [];
+    public List<string> PointedForms { get; set; } = [];
+    public int RightsPage { get; set; }
+    public Gender? Gender { get; set; }
+    public Destination? Destination { get; set; }
+    public DateTimeOffset? ConsentAt { get; set; }
+    public Guid? EscalationId { get; set; }
+    /// <summary>Anonymous count of where people came from (a poster's or leaflet's deep link).</summary>
+    public string? Source { get; set; }
+
+    /// <summary>Clause 14: when the age is not known the person is presumed to be a minor.</summary>
+    public bool Minor => Age is not Dialogs.Age.Adult;
+}

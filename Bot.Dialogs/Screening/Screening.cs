@@ -1,0 +1,110 @@
+using Bot.Content;
+
+namespace Bot.Dialogs.Screening;
+
+/// <summary>
+/// The adaptive screening of clause 5 by Appendix 1: place → core signs → situation → minors'
+/// signs → follow-ups of the forms the answers point at, never more than the plan's limit.
+/// </summary>
+public static class Screening
+{
+    public const string ChoicePrefix = "choice:";
+    public const string PlaceChoice = ChoicePrefix + "place";
+    public const string SituationChoice = ChoicePrefix + "situation";
+
+    public static void Begin(ConversationState state, ScreeningPlan plan)
+    {
+        state.Answers.Clear();
+        state.Choices.Clear();
+        state.PointedForms.Clear();
+        state.Asked = 0;
+        state.Pending = [PlaceChoice, .. plan.Core, SituationChoice, .. state.Minor ? plan.Minor : []];
+        state.Question = null;
+    }
+
+    public static bool IsChoice(string? question) => question?.StartsWith(ChoicePrefix, StringComparison.Ordinal) == true;
+
+    public static string ChoiceKey(string question) => question[ChoicePrefix.Length..];
+
+    public static bool HasNext(ConversationState state, ScreeningPlan plan) =>
+        state.Pending.Count > 0 && state.Asked < plan.MaxQuestions;
+
+    /// <summary>Moves to the next question; false when the screening is over.</summary>
+    public static bool Advance(ConversationState state, ScreeningPlan plan)
+    {
+        state.Question = null;
+        if (!HasNext(state, plan))
+        {
+            return false;
+        }
+        state.Question = state.Pending[0];
+        state.Pending.RemoveAt(0);
+        state.Asked++;
+        return true;
+    }
+
+    public static void Record(ConversationState state, LanguagePack pack, ScreeningPlan plan, Answer answer)
+    {
+        var id = state.Question!;
+        state.Answers[id] = answer;
+        if (answer == Answer.Yes && pack.Indicators[id].Form is { } form)
+        {
+            Point(state, plan, form);
+        }
+    }
+
+    public static bool IsOption(ScreeningPlan plan, string question, string option) =>
+        plan.Choices[ChoiceKey(question)].Any(o => o.Id == option);
+
+    public static void Choose(ConversationState state, ScreeningPlan plan, string option)
+    {
+        var key = ChoiceKey(state.Question!);
+        var chosen = plan.Choices[key].First(o => o.Id == option);
+        state.Choices[key] = option;
+        foreach (var form in chosen.Forms)
+        {
+            Point(state, plan, form);
+        }
+    }
+
+    private static void Point(ConversationState state, ScreeningPlan plan, Form form)
+    {
+        if (state.PointedForms.Contains(form.Key()))
+        {
+            return;
+        }
+        state.PointedForms.Add(form.Key());
+        state.Pending.AddRange(plan.FollowUps[form].Where(id => !state.Answers.ContainsKey(id) && !state.Pending.Contains(id) && id != state.Question));
+    }
+
+    /// <summary>Indicators recorded as present: those answered yes and the places a choice cites.</summary>
+    public static IReadOnlyList<ScreeningAnswer> Summary(ConversationState state, LanguagePack pack, ScreeningPlan plan)
+    {
+        var fromChoices = state.Choices
+            .SelectMany(choice => plan.Choices[choice.Key].First(o => o.Id == choice.Value).Indicators)
+            .Select(id => new ScreeningAnswer(id, pack.Indicators[id].Cite, Answer.Yes));
+        var answered = state.Answers.Select(a => new ScreeningAnswer(a.Key, pack.Indicators[a.Key].Cite, a.Value));
+        return [.. fromChoices, .. answered];
+    }
+
+    /// <summary>Appendix 1: who + where + what together make the signs strong.</summary>
+    public static Level Assess(ConversationState state, LanguagePack pack, ScreeningPlan plan)
+    {
+        var present = Summary(state, pack, plan).Where(a => a.Answer == Answer.Yes).Select(a => pack.Indicators[a.IndicatorId]).ToList();
+        var what = present.Count(i => i.Section.StartsWith("what/", StringComparison.Ordinal));
+        var who = state.Minor || state.Abroad == true || present.Any(i => i.Section.StartsWith("who/", StringComparison.Ordinal));
+        var where = present.Any(i => i.Section.StartsWith("where/", StringComparison.Ordinal));
+        var level = what == 0 ? Level.None : what >= 3 || (who && where) ? Level.Strong : Level.Some;
+        return level != Level.None && (state.InDanger || state.NeedsDoctor) ? Level.Urgent : level;
+    }
+
+    /// <summary>The forms a choice named or a "yes" to one of their own signs confirmed.</summary>
+    public static IReadOnlyList<Form> LikelyForms(ConversationState state, LanguagePack pack, ScreeningPlan plan)
+    {
+        var chosen = state.Choices.TryGetValue("situation", out var option)
+            ? plan.Choices["situation"].First(o => o.Id == option).Forms
+            : [];
+        var confirmed = state.Answers.Where(a => a.Value == Answer.Yes).Select(a => pack.Indicators[a.Key].Form).OfType<Form>();
+        return chosen.Concat(confirmed).Distinct().Order().ToList();
+    }
+}

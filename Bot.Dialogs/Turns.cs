@@ -1,0 +1,47 @@
+using Bot.Content;
+
+namespace Bot.Dialogs;
+
+/// <summary>What the user did: typed text (commands start with '/') or pressed an option.</summary>
+public sealed record UserTurn(string? Text = null, string? Option = null, string? Locale = null)
+{
+    public static UserTurn Typed(string text, string? locale = null) => new(Text: text, Locale: locale);
+    public static UserTurn Pressed(string option, string? locale = null) => new(Option: option, Locale: locale);
+}
+
+/// <summary>An option the user can press; <see cref="Id"/> is compact (under 64 bytes) for callback data.</summary>
+public sealed record BotOption(string Id, string Label);
+
+public sealed record BotMessage(string Text, IReadOnlyList<BotOption> Options);
+
+/// <summary>What a channel must do besides showing the messages.</summary>
+public enum TurnEffect
+{
+    None,
+    /// <summary>Quick exit: clear what the channel can clear; the state is reset.</summary>
+    QuickExit,
+    /// <summary>Erase everything stored about this conversation.</summary>
+    Forget,
+}
+
+public sealed record TurnResult(IReadOnlyList<BotMessage> Messages, TurnEffect Effect, EscalationRequest? Escalation);
+
+public enum Level { None, Some, Strong, Urgent }
+
+public sealed record ScreeningAnswer(string IndicatorId, string Cite, Answer Answer);
+
+/// <summary>What operators receive once the person has given informed consent (clauses 7–9).</summary>
+public sealed record EscalationRequest(
+    Guid Id,
+    string Language,
+    Role Role,
+    Level Level,
+    IReadOnlyList<Form> Forms,
+    bool Minor,
+    bool Abroad,
+    bool Urgent,
+    Gender Gender,
+    Destination Destination,
+    DateTimeOffset ConsentAt,
+    string ConsentVersion,
+    IReadOnlyList<ScreeningAnswer> Summary);

@@ -1,0 +1,28 @@
+namespace Bot.Dialogs;
+
+/// <summary>Every UI text the dialogs use; start-up checks that each language has them all.</summary>
+public static class UiKeys
+{
+    private static readonly string[] Texts =
+    [
+        "language.name", "language.ask", "privacy.ask",
+        "safety.ask", "safety.danger", "safety.doctor",
+        "role.ask", "age.ask", "location.ask", "location.abroad",
+        "screening.intro", "screening.progress",
+        "result.none", "result.some", "result.strong", "result.urgent", "result.forms", "result.next",
+        "rights.refused", "rights.duties", "rights.numbers",
+        "gender.ask", "destination.ask", "destination.ask.minor",
+        "consent.ask.hotline", "consent.ask.police", "consent.refused",
+        "waiting.ask", "waiting.found.hotline", "waiting.found.police", "waiting.still", "waiting.cancelled",
+        "menu.ask", "help.text", "exit.done", "forget.done",
+        "input.expired", "input.choose", "input.unknown-command",
+    ];
+
+    public static IReadOnlyList<string> Required { get; } =
+    [
+        .. Texts,
+        .. Enum.GetValues<Conversation.Trigger>()
+            .Where(t => t is not Conversation.Trigger.Choose && t < Conversation.Trigger.StartCommand)
+            .Select(t => "button." + Conversation.Kebab(t)),
+    ];
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Bot.Host.Channels;
+
+/// <summary>The Bot Framework Activity, only the fields this bot reads or writes; unknown fields are ignored.</summary>
+public sealed record Activity
+{
+    public string? Type { get; init; }
+    public string? Id { get; init; }
+    public DateTimeOffset? Timestamp { get; init; }
+    public string? ChannelId { get; init; }
+    public string? ServiceUrl { get; init; }
+    public ChannelAccount? From { get; init; }
+    public ChannelAccount? Recipient { get; init; }
+    public ConversationAccount? Conversation { get; init; }
+    public string? Text { get; init; }
+    public string? Locale { get; init; }
+    /// <summary>A postBack's value: the pressed option's id.</summary>
+    public JsonElement? Value { get; init; }
+    public string? ReplyToId { get; init; }
+    public SuggestedActions? SuggestedActions { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ChannelAccount>? MembersAdded { get; init; }
+}
+
+public sealed record ChannelAccount(string? Id, string? Name = null, string? Role = null);
+
+public sealed record ConversationAccount(string? Id);
+
+public sealed record SuggestedActions(IReadOnlyList<CardAction> Actions);
+
+public sealed record CardAction(string Type, string Title, string Value);
+
+public static class ActivityJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        MaxDepth = 16,
+    };
+}

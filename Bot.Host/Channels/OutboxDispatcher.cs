@@ -1,0 +1,150 @@
+using Bot.Dialogs;
+using Bot.Host.Storage;
+using Bot.Host.Turns;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bot.Host.Channels;
+
+public sealed record OutboundMessage(long Id, string ConversationKey, string Address, BotMessage Message);
+
+/// <summary>A channel that pushes replies (Telegram, Bot Framework). Throws when a message could not be delivered.</summary>
+public interface IChannelSender
+{
+    string Channel { get; }
+
+    /// <param name="message">Its <see cref="OutboundMessage.Id"/> is unique: an idempotency key where the channel takes one.</param>
+    Task SendAsync(OutboundMessage message, CancellationToken cancel);
+}
+
+/// <summary>
+/// Delivers the persisted outbox of the push channels: in order within a conversation, conversations
+/// in parallel, again after a failure or a restart, each message marked once it is delivered.
+/// </summary>
+public sealed class OutboxDispatcher(
+    IServiceScopeFactory scopes, IEnumerable<IChannelSender> senders, TimeProvider clock, ILogger<OutboxDispatcher> log) : BackgroundService
+{
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(2);
+    private readonly Dictionary<string, IChannelSender> _senders = senders.ToDictionary(s => s.Channel);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, bool> _draining = [];   // conversation key → notified again while draining
+    private readonly SemaphoreSlim _parallel = new(64);
+
+    public bool Pushes(string channel) => _senders.ContainsKey(channel);
+
+    /// <summary>A turn of this conversation left replies in the outbox.</summary>
+    public void Notify(string key)
+    {
+        lock (_gate)
+        {
+            if (_draining.ContainsKey(key))
+            {
+                _draining[key] = true;
+                return;
+            }
+            _draining[key] = false;
+        }
+        _ = Task.Run(() => DrainAsync(key));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(SweepInterval, clock);
+        do
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "Outbox sweep failed");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>Picks up what a restart or a failed attempt left behind.</summary>
+    private async Task SweepAsync(CancellationToken cancel)
+    {
+        if (_senders.Count == 0)
+        {
+            return;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var channels = _senders.Keys.ToList();
+        var keys = await db.Outbox.AsNoTracking()
+            .Where(m => m.DeliveredAt == null && channels.Contains(m.Channel) && (m.NextAttemptAt == null || m.NextAttemptAt <= now))
+            .Select(m => m.ConversationKey).Distinct().Take(1000).ToListAsync(cancel);
+        keys.ForEach(Notify);
+    }
+
+    private async Task DrainAsync(string key)
+    {
+        while (true)
+        {
+            await _parallel.WaitAsync();
+            try
+            {
+                await SendPendingAsync(key, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "Outbox of {ConversationKey} failed", Pseudonym.Of(key));
+            }
+            finally
+            {
+                _parallel.Release();
+            }
+            lock (_gate)
+            {
+                if (!_draining[key])
+                {
+                    _draining.Remove(key);
+                    return;
+                }
+                _draining[key] = false;
+            }
+        }
+    }
+
+    private async Task SendPendingAsync(string key, CancellationToken cancel)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var pending = await db.Outbox.Where(m => m.ConversationKey == key && m.DeliveredAt == null).OrderBy(m => m.Id).ToListAsync(cancel);
+        if (pending.Count == 0 || pending[0].NextAttemptAt > now || !_senders.TryGetValue(pending[0].Channel, out var sender))
+        {
+            return;
+        }
+        var address = await db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefaultAsync(cancel);
+        if (address is null)
+        {
+            return;   // forgotten meanwhile: nothing to send to
+        }
+        foreach (var row in pending)
+        {
+            var message = System.Text.Json.JsonSerializer.Deserialize<BotMessage>(row.Payload, ConversationService.Json)!;
+            try
+            {
+                await sender.SendAsync(new OutboundMessage(row.Id, key, address, message), cancel);
+                row.DeliveredAt = clock.GetUtcNow().UtcDateTime;
+                await db.SaveChangesAsync(cancel);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Order matters within a conversation: stop here and try this one again later.
+                row.Attempts++;
+                row.NextAttemptAt = clock.GetUtcNow().UtcDateTime + Backoff(row.Attempts);
+                await db.SaveChangesAsync(cancel);
+                log.LogWarning("Delivery to {ConversationKey} on {Channel} failed (attempt {Attempt}): {Error}",
+                    Pseudonym.Of(key), row.Channel, row.Attempts, e.GetType().Name);
+                return;
+            }
+        }
+    }
+
+    private static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(attempts, 6))));
+}

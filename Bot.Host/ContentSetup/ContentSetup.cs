@@ -1,0 +1,31 @@
+using Bot.Content;
+using Bot.Dialogs;
+
+namespace Bot.Host.ContentSetup;
+
+public static class BotContentSetup
+{
+    /// <summary>Content:Path, or the content folder shipped beside the binaries.</summary>
+    public static string ContentPath(IConfiguration configuration) =>
+        configuration["Content:Path"] is { Length: > 0 } path ? Path.GetFullPath(path) : Path.Combine(AppContext.BaseDirectory, "content");
+
+    /// <summary>Loads and validates content at start-up: a broken file stops the host with file:line.</summary>
+    public static IHostApplicationBuilder AddBotContent(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(ContentLoader.Load(ContentPath(builder.Configuration), UiKeys.Required));
+        return builder;
+    }
+
+    /// <summary>`check-content`: the same validation alone; exit code 0 when valid.</summary>
+    public static int CheckContent(IConfiguration configuration, TextWriter output)
+    {
+        var path = ContentPath(configuration);
+        var errors = ContentLoader.Check(path, UiKeys.Required);
+        foreach (var error in errors)
+        {
+            output.WriteLine(error);
+        }
+        output.WriteLine(errors.Count == 0 ? $"OK: {path}" : $"{errors.Count} problem(s) in {path}");
+        return errors.Count == 0 ? 0 : 1;
+    }
+}

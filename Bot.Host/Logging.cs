@@ -1,0 +1,42 @@
+using Bot.Host.Turns;
+using System.Globalization;
+using Serilog;
+using Serilog.Events;
+
+namespace Bot.Host;
+
+public static class LoggingSetup
+{
+    /// <summary>
+    /// Console and a rolling file. Request logs carry the path template only, never a query or body;
+    /// conversations appear under their pseudonym.
+    /// </summary>
+    public static IHostApplicationBuilder AddBotLogging(this IHostApplicationBuilder builder)
+    {
+        var data = Path.GetFullPath(builder.Configuration["Storage:DataPath"] ?? "data");
+        Pseudonym.UseKey(builder.Configuration["Privacy:PseudonymKey"], Path.Combine(data, "keys", "pseudonym.key"));
+        var logs = Path.Combine(data, "logs", "bot-.log");
+        builder.Services.AddSerilog((services, log) => log
+            .ReadFrom.Configuration(builder.Configuration)
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(formatProvider: CultureInfo.InvariantCulture)
+            .WriteTo.File(logs, formatProvider: CultureInfo.InvariantCulture, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14));
+        return builder;
+    }
+
+    /// <summary>Request logs name the route template ("/v3/directline/conversations/{id}/activities"), never the ids in the path.</summary>
+    public static WebApplication UseBotRequestLogging(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(options => options.GetMessageTemplateProperties = (http, _, elapsed, status) =>
+        [
+            new LogEventProperty("RequestMethod", new ScalarValue(http.Request.Method)),
+            new LogEventProperty("RequestPath", new ScalarValue(
+                (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unrouted)")),
+            new LogEventProperty("StatusCode", new ScalarValue(status)),
+            new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
+        ]);
+        return app;
+    }
+}

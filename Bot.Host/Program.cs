@@ -1,0 +1,57 @@
+using Bot.Host;
+using Bot.Host.Channels;
+using Bot.Host.Channels.WebChat;
+using Bot.Host.ContentSetup;
+using Bot.Host.Storage;
+using Bot.Host.Turns;
+using Microsoft.AspNetCore.DataProtection;
+using Serilog;
+
+Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateBootstrapLogger();
+
+if (args.FirstOrDefault() == "check-content")
+{
+    var configuration = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables().AddCommandLine(args.Skip(1).ToArray()).Build();
+    return BotContentSetup.CheckContent(configuration, Console.Out);
+}
+
+try
+{
+    // Content root beside the binaries: settings, wwwroot and content ship with the build.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    builder.AddBotLogging();
+    builder.AddBotContent();
+    builder.AddStorage();
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddSingleton<ConversationLocks>();
+    builder.Services.AddSingleton<ConversationService>();
+    builder.Services.AddSingleton<OutboxDispatcher>();
+    builder.Services.AddHostedService(services => services.GetRequiredService<OutboxDispatcher>());
+    builder.Services.AddDataProtection()
+        .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(builder.Configuration["Storage:DataPath"] ?? "data"), "keys")));
+    builder.AddWebChat();
+
+    var app = builder.Build();
+    await app.Services.MigrateStorageAsync();
+    app.UseBotRequestLogging();
+    app.MapWebChat();
+    app.MapGet("/health", () => TypedResults.Ok("ok"));
+    app.Lifetime.ApplicationStarted.Register(() =>
+        Log.Information("Web chat: {Addresses}", string.Join(", ", app.Urls)));
+
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (e is not HostAbortedException)
+{
+    Log.Fatal(e, "The host stopped");
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}
+
+/// <summary>The entry point, visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;

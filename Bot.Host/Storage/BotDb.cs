@@ -1,0 +1,120 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Bot.Host.Storage;
+
+/// <summary>The unit of work for everything the bot stores. Plain relational types only, so another provider can replace SQLite.</summary>
+public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
+{
+    public DbSet<ConversationRecord> Conversations => Set<ConversationRecord>();
+    public DbSet<EscalationRecord> Escalations => Set<EscalationRecord>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<ChannelAddress> Addresses => Set<ChannelAddress>();
+    public DbSet<InboundSeen> InboundSeen => Set<InboundSeen>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<ConversationRecord>(e =>
+        {
+            e.HasKey(c => c.Key);
+            e.Property(c => c.Key).HasMaxLength(64);
+            e.Property(c => c.Channel).HasMaxLength(16);
+            e.HasIndex(c => c.UpdatedAt);
+        });
+        modelBuilder.Entity<EscalationRecord>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.ConversationKey).HasMaxLength(64);
+            e.HasIndex(x => x.ConversationKey);
+            foreach (var name in new[] { nameof(EscalationRecord.Language), nameof(EscalationRecord.Role), nameof(EscalationRecord.Level),
+                         nameof(EscalationRecord.Gender), nameof(EscalationRecord.Destination) })
+            {
+                e.Property(name).HasMaxLength(16);
+            }
+            e.Property(x => x.Forms).HasMaxLength(128);
+            e.Property(x => x.ConsentVersion).HasMaxLength(32);
+        });
+        modelBuilder.Entity<OutboxMessage>(e =>
+        {
+            e.HasKey(m => m.Id);
+            e.Property(m => m.ConversationKey).HasMaxLength(64);
+            e.Property(m => m.Channel).HasMaxLength(16);
+            e.HasIndex(m => new { m.ConversationKey, m.Id });
+            e.HasIndex(m => new { m.DeliveredAt, m.NextAttemptAt });
+        });
+        modelBuilder.Entity<InboundSeen>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(128);
+            e.HasIndex(x => x.ReceivedAt);
+        });
+        modelBuilder.Entity<ChannelAddress>(e =>
+        {
+            e.HasKey(a => a.Key);
+            e.Property(a => a.Key).HasMaxLength(64);
+            e.Property(a => a.Channel).HasMaxLength(16);
+        });
+    }
+}
+
+/// <summary>One conversation's dialog state as JSON; no name, no free text.</summary>
+public sealed class ConversationRecord
+{
+    /// <summary>The channel's conversation id, or its pseudonymous key where the id is personal (a Telegram chat id).</summary>
+    public required string Key { get; set; }
+    public required string Channel { get; set; }
+    public required string State { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>The escalation request stored for operators once the person consents (clauses 7–9).</summary>
+public sealed class EscalationRecord
+{
+    public Guid Id { get; set; }
+    public required string ConversationKey { get; set; }
+    public required string Language { get; set; }
+    public required string Role { get; set; }
+    public required string Level { get; set; }
+    /// <summary>Comma-separated form keys, e.g. "labour,sexual".</summary>
+    public required string Forms { get; set; }
+    public bool Minor { get; set; }
+    public bool Abroad { get; set; }
+    public bool Urgent { get; set; }
+    public required string Gender { get; set; }
+    public required string Destination { get; set; }
+    public DateTime ConsentAt { get; set; }
+    public required string ConsentVersion { get; set; }
+    /// <summary>JSON list of {indicatorId, cite, answer}.</summary>
+    public required string Summary { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>A bot message waiting for, or taken by, its channel; the id is the web chat's watermark.</summary>
+public sealed class OutboxMessage
+{
+    public long Id { get; set; }
+    public required string ConversationKey { get; set; }
+    public required string Channel { get; set; }
+    /// <summary>JSON of the message: text and options.</summary>
+    public required string Payload { get; set; }
+    public DateTime CreatedAt { get; set; }
+    /// <summary>Set once a push channel has delivered it; the web chat reads by watermark instead.</summary>
+    public DateTime? DeliveredAt { get; set; }
+    public int Attempts { get; set; }
+    public DateTime? NextAttemptAt { get; set; }
+}
+
+/// <summary>Where a push channel sends a conversation's replies (a Telegram chat id, a Bot Framework serviceUrl and ids), as the channel writes it.</summary>
+public sealed class ChannelAddress
+{
+    public required string Key { get; set; }
+    public required string Channel { get; set; }
+    public required string Address { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>An inbound update or activity already handled ("telegram:123", "msteams:abc"): each is handled once, even after a restart.</summary>
+public sealed class InboundSeen
+{
+    public required string Id { get; set; }
+    public DateTime ReceivedAt { get; set; }
+}

@@ -1,0 +1,74 @@
+using Bot.Content;
+using Bot.Tests.Host;
+using Microsoft.Playwright;
+
+namespace Bot.Tests.Browser;
+
+/// <summary>Debian's Chromium, driven by Playwright, walks the web chat as a person would.</summary>
+public class WebChatBrowserTests
+{
+    private const string ExitUrl = "https://neutral.example/weather";
+
+    public static async Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) =>
+        await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
+            Headless = true,
+            // The machine has no internet: keep Chromium from reaching for it.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"],
+        });
+
+    [Theory]
+    [InlineData("en")]
+    [InlineData("ru")]
+    [InlineData("kk")]
+    public async Task A_person_walks_from_the_greeting_to_the_rights_card_and_leaves_by_quick_exit(string language)
+    {
+        var pack = TestContent.Content[language];
+        await using var host = await HostProcess.StartAsync(settings: new Dictionary<string, string> { ["WebChat:ExitUrl"] = ExitUrl });
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchChromiumAsync(playwright);
+        var page = await browser.NewPageAsync(new() { Locale = language, ViewportSize = new() { Width = 360, Height = 640 } });
+        await page.RouteAsync(ExitUrl, route => route.FulfillAsync(new() { Body = "<title>Weather</title>", ContentType = "text/html" }));
+        await page.GotoAsync(host.BaseAddress.ToString());
+
+        var log = page.GetByRole(AriaRole.Log);
+        await Assertions.Expect(log).ToContainTextAsync(pack.Text("privacy.ask").Split('\n')[0]);
+        foreach (var key in new[] { "continue", "safe", "rights-only" })
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = pack.Text("button." + key), Exact = true }).ClickAsync();
+        }
+        await Assertions.Expect(log).ToContainTextAsync(pack.Rights.Title);
+        await page.GetByRole(AriaRole.Button, new() { Name = pack.Text("button.next"), Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = pack.Text("button.next"), Exact = true }).ClickAsync();
+        await Assertions.Expect(log).ToContainTextAsync(pack.Rights.Closing);
+        Assert.NotEqual("null", await page.EvaluateAsync<string>("() => String(sessionStorage.getItem('chat'))"));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Quick exit / Шығу / Выход" }).ClickAsync();
+        await page.WaitForURLAsync(ExitUrl);
+        Assert.Equal("Weather", await page.TitleAsync());
+        await page.GoBackAsync();   // location.replace: "back" must not return to the chat
+        Assert.NotEqual(host.BaseAddress.ToString(), page.Url);
+    }
+
+    [Fact]
+    public async Task Typed_text_is_shown_as_text_never_as_html()
+    {
+        await using var host = await HostProcess.StartAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchChromiumAsync(playwright);
+        var page = await browser.NewPageAsync(new() { Locale = "en" });
+        var dialogs = 0;
+        page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
+        await page.GotoAsync(host.BaseAddress.ToString());
+        await Assertions.Expect(page.GetByRole(AriaRole.Log)).ToContainTextAsync(TestContent.Content["en"].Text("privacy.ask").Split('\n')[0]);
+
+        await page.GetByLabel("Message").FillAsync("<img src=x onerror=alert(1)>");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Log)).ToContainTextAsync("<img src=x onerror=alert(1)>");
+        await Assertions.Expect(page.GetByRole(AriaRole.Log)).ToContainTextAsync(TestContent.Content["en"].Text("input.choose"));
+        Assert.Equal(0, await page.Locator("#log img").CountAsync());
+        Assert.Equal(0, dialogs);
+    }
+}

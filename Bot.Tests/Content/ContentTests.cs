@@ -1,0 +1,123 @@
+using Bot.Content;
+using Bot.Dialogs;
+
+namespace Bot.Tests.Content;
+
+public class ContentTests
+{
+    private static readonly BotContent Content = TestContent.Content;
+
+    [Fact]
+    public void Every_language_has_every_appendix_1_item_with_the_same_ids_and_citations()
+    {
+        var kk = Content["kk"];
+        Assert.Equal(ContentLoader.SectionKeys, kk.Sections.Select(s => s.Key));
+        foreach (var code in BotContent.LanguageCodes)
+        {
+            var pack = Content[code];
+            Assert.Equal(kk.Indicators.Keys.Order(), pack.Indicators.Keys.Order());
+            Assert.All(pack.Indicators.Values, i => Assert.Equal(kk.Indicators[i.Id].Cite, i.Cite));
+            Assert.All(pack.Sections, s => Assert.NotEmpty(s.Items));
+        }
+        // The seed's longest list: the general signs run to well over twenty items.
+        Assert.True(kk.Sections.Single(s => s.Key == "what/general").Items.Count >= 20);
+    }
+
+    [Fact]
+    public void Every_language_has_the_whole_information_card()
+    {
+        foreach (var code in BotContent.LanguageCodes)
+        {
+            var card = Content[code].Rights;
+            Assert.Equal(Enumerable.Range(1, 17).Select(n => $"appendix-2/rights/{n}"), card.Rights.Select(r => r.Cite));
+            Assert.Equal(["appendix-2/duties/1", "appendix-2/duties/2"], card.Duties.Select(r => r.Cite));
+            Assert.Contains("102", card.Closing, StringComparison.Ordinal);
+            Assert.Contains("116 16", card.Closing, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Contacts_are_the_four_numbers_in_every_language()
+    {
+        foreach (var code in BotContent.LanguageCodes)
+        {
+            var numbers = Content[code].Contacts.ToDictionary(c => c.Id, c => c.Number);
+            Assert.Equal("116 16", numbers["hotline"]);
+            Assert.Equal("102", numbers["police"]);
+            Assert.Equal("103", numbers["ambulance"]);
+            Assert.Equal("112", numbers["emergency"]);
+        }
+    }
+
+    [Fact]
+    public void Screening_plan_keeps_the_typical_path_short_and_points_at_every_form()
+    {
+        var plan = Content.Plan;
+        Assert.InRange(plan.MaxQuestions, 6, 12);
+        Assert.All(Enum.GetValues<Form>(), form => Assert.NotEmpty(plan.FollowUps[form]));
+        Assert.All(Enum.GetValues<Form>(), form => Assert.Contains(plan.Choices["situation"], o => o.Forms.Contains(form)));
+        Assert.All(plan.Core, id => Assert.StartsWith("what/", Content["kk"].Indicators[id].Section, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Nothing_the_bot_sends_exceeds_the_channel_limits()
+    {
+        foreach (var code in BotContent.LanguageCodes)
+        {
+            var pack = Content[code];
+            Assert.All(pack.Ui, t => Assert.InRange(t.Value.Length, 1, ContentLoader.MessageLimit));
+            for (var page = 0; page < Bot.Dialogs.Rights.RightsCardPages.Count; page++)
+            {
+                Assert.InRange(Bot.Dialogs.Rights.RightsCardPages.Page(pack, page).Length, 1, ContentLoader.MessageLimit);
+            }
+            // Option ids travel as "<prompt>.c.<id>" in 64-byte callback data.
+            Assert.All(pack.Indicators.Keys, id => Assert.True(System.Text.Encoding.UTF8.GetByteCount(id) <= ContentLoader.IdLimit));
+        }
+    }
+
+    [Fact]
+    public void A_broken_file_is_reported_with_file_line_and_key()
+    {
+        var copy = CopyContent();
+        var file = Path.Combine(copy, "ru", "rights.yaml");
+        var lines = File.ReadAllLines(file).ToList();
+        var at = lines.FindIndex(l => l.TrimStart().StartsWith("closing:", StringComparison.Ordinal));
+        lines[at] = "closing: \"\"";
+        File.WriteAllLines(file, lines);
+
+        var error = Assert.Single(ContentLoader.Check(copy, UiKeys.Required));
+        Assert.Equal("ru/rights.yaml", error.File);
+        Assert.Equal(at + 1, error.Line);
+        Assert.Equal("closing", error.Key);
+        Assert.Contains("ru/rights.yaml:" + (at + 1) + "  closing", Assert.Throws<ContentException>(() => ContentLoader.Load(copy, UiKeys.Required)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Invalid_yaml_and_a_missing_item_are_reported()
+    {
+        var copy = CopyContent();
+        File.AppendAllText(Path.Combine(copy, "en", "ui.yaml"), "\nbroken: [unclosed\n");
+        var general = Path.Combine(copy, "kk", "indicators", "general.yaml");
+        File.WriteAllText(general, File.ReadAllText(general).Replace("id: general-", "id: General_", StringComparison.Ordinal));
+
+        var errors = ContentLoader.Check(copy, UiKeys.Required);
+        Assert.Contains(errors, e => e.File == "en/ui.yaml" && e.Message.StartsWith("not valid YAML", StringComparison.Ordinal) && e.Line > 0);
+        Assert.Contains(errors, e => e.File == "kk/indicators/general.yaml" && e.Message.Contains("lowercase", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.File.StartsWith("ru/", StringComparison.Ordinal) && e.Message == "not in kk");
+    }
+
+    [Fact]
+    public void The_shipped_content_is_valid() => Assert.Empty(ContentLoader.Check(TestContent.Path, UiKeys.Required));
+
+    private static string CopyContent()
+    {
+        var target = Directory.CreateTempSubdirectory("content-").FullName;
+        foreach (var file in Directory.GetFiles(TestContent.Path, "*", SearchOption.AllDirectories))
+        {
+            var destination = Path.Combine(target, Path.GetRelativePath(TestContent.Path, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+        return target;
+    }
+}

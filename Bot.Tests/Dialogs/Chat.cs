@@ -1,0 +1,78 @@
+using Bot.Content;
+using Bot.Dialogs;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Bot.Tests.Dialogs;
+
+/// <summary>Drives the engine as a person would: by pressing the labelled buttons on screen.</summary>
+public sealed class Chat(string language = "en")
+{
+    public BotContent Content { get; } = TestContent.Content;
+    public ConversationState State { get; } = new();
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+    public List<TurnResult> Turns { get; } = [];
+    public LanguagePack Pack => Content[State.Language ?? language];
+    public TurnResult Last => Turns[^1];
+    public BotMessage Prompt => Last.Messages[^1];
+    public IEnumerable<string> AllText => Turns.SelectMany(t => t.Messages).Select(m => m.Text);
+
+    public async Task<TurnResult> Send(UserTurn turn)
+    {
+        var result = await new Conversation(State, Content, Clock).HandleAsync(turn);
+        Turns.Add(result);
+        return result;
+    }
+
+    public Task<TurnResult> Type(string text) => Send(UserTurn.Typed(text, language));
+
+    public Task<TurnResult> Start() => Type("/start");
+
+    /// <summary>Presses the button whose label is the UI text button.{key}.</summary>
+    public Task<TurnResult> Press(string key) => PressLabel(Pack.Text("button." + key));
+
+    public Task<TurnResult> PressLabel(string label)
+    {
+        var option = Prompt.Options.FirstOrDefault(o => o.Label == label)
+            ?? throw new InvalidOperationException($"No button '{label}' on: {Prompt.Text} [{string.Join(" | ", Prompt.Options.Select(o => o.Label))}]");
+        return Send(UserTurn.Pressed(option.Id));
+    }
+
+    public bool Offers(string key) => Prompt.Options.Any(o => o.Label == Pack.Text("button." + key));
+
+    /// <summary>Answers the screening until the result: choices by a chooser, yes/no questions by a rule.</summary>
+    public async Task<int> AnswerScreening(Func<string, string> choose, Func<Indicator, string> answer)
+    {
+        var asked = 0;
+        while (State.Step == Step.Screening)
+        {
+            asked++;
+            var question = State.Question!;
+            if (question.StartsWith("choice:", StringComparison.Ordinal))
+            {
+                var key = question["choice:".Length..];
+                await PressLabel(Pack.Choices[key].Options[choose(key)]);
+            }
+            else
+            {
+                await Press(answer(Pack.Indicators[question]));
+            }
+        }
+        return asked;
+    }
+
+    /// <summary>From a fresh start to the first screening question.</summary>
+    public async Task Intake(string role, string age, string location = "in-kazakhstan", string safety = "safe")
+    {
+        await Start();
+        await Press("continue");
+        await Press(safety);
+        await Press(role);
+        await Press(age);
+        await Press(location);
+    }
+
+    /// <summary>The option of a choice question that points at the form, else the first that points at none.</summary>
+    public string OptionFor(string choice, Form? form) =>
+        (Content.Plan.Choices[choice].FirstOrDefault(o => form is { } f && o.Forms.Contains(f))
+            ?? Content.Plan.Choices[choice].First(o => o.Forms.Count == 0)).Id;
+}

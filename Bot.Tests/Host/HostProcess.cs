@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Bot.Tests.Host;
+
+/// <summary>The real Bot.Host as its own process on a loopback port, with its own data folder.</summary>
+public sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    public Uri BaseAddress { get; }
+    public string DataPath { get; }
+    public HttpClient Http { get; }
+
+    /// <summary>Everything the host wrote to its console (the log), for leak checks.</summary>
+    public string Output
+    {
+        get { lock (_output) { return _output.ToString(); } }
+    }
+
+    private HostProcess(string dataPath, int port, IReadOnlyDictionary<string, string> settings)
+    {
+        DataPath = dataPath;
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Bot.Host.dll"), "--urls", BaseAddress.ToString().TrimEnd('/')])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = dataPath,
+        };
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["Storage__DataPath"] = dataPath;
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public static async Task<HostProcess> StartAsync(string? dataPath = null, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        dataPath ??= Directory.CreateTempSubdirectory("bot-data-").FullName;
+        var host = new HostProcess(dataPath, FreePort(), settings ?? new Dictionary<string, string>());
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (host._process.HasExited)
+            {
+                throw new InvalidOperationException("The host exited:\n" + host.Output);
+            }
+            try
+            {
+                if ((await host.Http.GetAsync("health")).IsSuccessStatusCode)
+                {
+                    return host;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(100);
+        }
+        await host.DisposeAsync();
+        throw new TimeoutException("The host did not start:\n" + host.Output);
+    }
+
+    /// <summary>Ends the process at once, as a crash or power cut would.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        Http.Dispose();
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
