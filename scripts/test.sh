@@ -10,7 +10,6 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 
-dotnet tool restore
 dotnet build Bot.sln -c Release
 dotnet run --project Bot.Host -c Release --no-build -- check-content
 

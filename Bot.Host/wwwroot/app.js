@@ -73,7 +73,8 @@ function render(item) {
     li.appendChild(group);
   }
   log.appendChild(li);
-  li.scrollIntoView({ block: "end" });
+  // A question with many buttons: keep its first line in view.
+  li.scrollIntoView({ block: item.from === "bot" ? "start" : "end" });
 }
 
 async function send(activity, shown) {
