@@ -21,11 +21,11 @@ public sealed class HostProcess : IAsyncDisposable
         get { lock (_output) { return _output.ToString(); } }
     }
 
-    private HostProcess(string dataPath, int port, IReadOnlyDictionary<string, string> settings)
+    private HostProcess(string[] program, string dataPath, int port, IReadOnlyDictionary<string, string> settings)
     {
         DataPath = dataPath;
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Bot.Host.dll"), "--urls", BaseAddress.ToString().TrimEnd('/')])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, program[0]), .. program[1..], "--urls", BaseAddress.ToString().TrimEnd('/')])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -45,10 +45,12 @@ public sealed class HostProcess : IAsyncDisposable
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public static async Task<HostProcess> StartAsync(string? dataPath = null, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="program">Another program and its arguments that answers /health (the benchmark's bare endpoint).</param>
+    public static async Task<HostProcess> StartAsync(string? dataPath = null, IReadOnlyDictionary<string, string>? settings = null,
+        string[]? program = null)
     {
         dataPath ??= Directory.CreateTempSubdirectory("bot-data-").FullName;
-        var host = new HostProcess(dataPath, FreePort(), settings ?? new Dictionary<string, string>());
+        var host = new HostProcess(program ?? ["Bot.Host.dll"], dataPath, FreePort(), settings ?? new Dictionary<string, string>());
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
@@ -67,10 +69,17 @@ public sealed class HostProcess : IAsyncDisposable
             {
                 // not listening yet
             }
-            await Task.Delay(100);
+            await Task.Delay(20);
         }
         await host.DisposeAsync();
         throw new TimeoutException("The host did not start:\n" + host.Output);
+    }
+
+    /// <summary>The process's resident memory (VmRSS), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
     /// <summary>Ends the process at once, as a crash or power cut would.</summary>

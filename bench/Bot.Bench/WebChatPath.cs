@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Bot.Bench;
+
+/// <summary>
+/// A person on the web chat walking the real screening path: greeting, intake, the adaptive
+/// questions (answering yes), talk to a person, consent (an escalation is stored), then the
+/// conversation ends and a new one starts. One turn = POST the activity + GET the reply.
+/// </summary>
+public static class WebChatPath
+{
+    private static readonly string[] Preferred =
+        ["continue", "safe", "self", "adult", "in-kazakhstan", "yes", "talk", "woman", "hotline", "agree"];
+
+    private const int BareTurnsPerConversation = 20;
+
+    public static Task<int> Walk(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: false, stop);
+
+    public static Task<int> Bare(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: true, stop);
+
+    private static async Task<int> Converse(HttpClient http, List<double> latencies, bool bare, CancellationToken stop)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var session = await StartAsync(http, stop);
+        var prompt = await ReadAsync(http, session, stop);
+        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var turns = 1;
+        while (!stop.IsCancellationRequested && (!bare || turns < BareTurnsPerConversation))
+        {
+            var option = Choose(prompt);
+            if (option is null)
+            {
+                break;   // waiting for an operator: this person's walk is done
+            }
+            var at = Stopwatch.GetTimestamp();
+            await PostAsync(http, session, new { type = "message", value = option, from = new { id = "user" } }, stop);
+            prompt = await ReadAsync(http, session, stop);
+            latencies.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds);
+            turns++;
+        }
+        return turns;
+    }
+
+    /// <summary>A new conversation walked into the middle of the screening.</summary>
+    public static async Task IntoScreening(HttpClient http)
+    {
+        var session = await StartAsync(http, CancellationToken.None);
+        var prompt = await ReadAsync(http, session, CancellationToken.None);
+        for (var i = 0; i < 7; i++)   // continue, safe, self, adult, in-kazakhstan, place, first core sign
+        {
+            await PostAsync(http, session, new { type = "message", value = Choose(prompt) ?? throw new InvalidOperationException("no option") }, CancellationToken.None);
+            prompt = await ReadAsync(http, session, CancellationToken.None);
+        }
+    }
+
+    public static async Task FirstReply(HttpClient http)
+    {
+        var session = await StartAsync(http, CancellationToken.None);
+        await ReadAsync(http, session, CancellationToken.None);
+    }
+
+    private sealed record Session(string Id, string Token)
+    {
+        public string Watermark { get; set; } = "0";
+    }
+
+    private static async Task<Session> StartAsync(HttpClient http, CancellationToken stop)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v3/directline/conversations");
+        request.Headers.AcceptLanguage.ParseAdd("en");
+        using var response = await http.SendAsync(request, stop);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(stop);
+        return new Session(body.GetProperty("conversationId").GetString()!, body.GetProperty("token").GetString()!);
+    }
+
+    private static async Task PostAsync(HttpClient http, Session session, object activity, CancellationToken stop)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"v3/directline/conversations/{session.Id}/activities")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(activity), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.Token);
+        using var response = await http.SendAsync(request, stop);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>The newest activity after the watermark: the question now on screen.</summary>
+    private static async Task<JsonElement> ReadAsync(HttpClient http, Session session, CancellationToken stop)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v3/directline/conversations/{session.Id}/activities?watermark={session.Watermark}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.Token);
+        using var response = await http.SendAsync(request, stop);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(stop);
+        session.Watermark = body.GetProperty("watermark").GetString()!;
+        var activities = body.GetProperty("activities");
+        return activities.GetArrayLength() > 0 ? activities[activities.GetArrayLength() - 1] : throw new InvalidOperationException("no reply");
+    }
+
+    /// <summary>The option a person on this path presses: the preferred answer, else the first choice offered.</summary>
+    private static string? Choose(JsonElement prompt)
+    {
+        if (!prompt.TryGetProperty("suggestedActions", out var actions))
+        {
+            return null;
+        }
+        var values = actions.GetProperty("actions").EnumerateArray().Select(a => a.GetProperty("value").GetString()!).ToList();
+        static string Name(string value) => value[(value.IndexOf('.', StringComparison.Ordinal) + 1)..];
+        return Preferred.Select(p => values.FirstOrDefault(v => Name(v) == p)).FirstOrDefault(v => v is not null)
+            ?? values.FirstOrDefault(v => Name(v).StartsWith("c.", StringComparison.Ordinal));
+    }
+}
