@@ -29,14 +29,19 @@ public static class LoggingSetup
     /// <summary>Request logs name the route template ("/v3/directline/conversations/{id}/activities"), never the ids in the path.</summary>
     public static WebApplication UseBotRequestLogging(this WebApplication app)
     {
-        app.UseSerilogRequestLogging(options => options.GetMessageTemplateProperties = (http, _, elapsed, status) =>
+        app.UseSerilogRequestLogging(options =>
+        {
+            // Thousands of successful requests a second are noise: Debug. Failures stay visible.
+            options.GetLevel = (_, _, error) => error is not null ? LogEventLevel.Error : LogEventLevel.Debug;
+            options.GetMessageTemplateProperties = (http, _, elapsed, status) =>
         [
             new LogEventProperty("RequestMethod", new ScalarValue(http.Request.Method)),
             new LogEventProperty("RequestPath", new ScalarValue(
                 (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unrouted)")),
             new LogEventProperty("StatusCode", new ScalarValue(status)),
             new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
-        ]);
+        ];
+        });
         return app;
     }
 }

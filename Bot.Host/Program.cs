@@ -25,6 +25,8 @@ try
     builder.AddStorage();
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddSingleton<ConversationLocks>();
+    builder.Services.AddSingleton<TurnWriter>();
+    builder.Services.AddHostedService(services => services.GetRequiredService<TurnWriter>());
     builder.Services.AddSingleton<ConversationService>();
     builder.Services.AddSingleton<OutboxDispatcher>();
     builder.Services.AddHostedService(services => services.GetRequiredService<OutboxDispatcher>());

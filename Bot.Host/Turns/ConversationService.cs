@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Bot.Content;
@@ -9,17 +10,24 @@ using Microsoft.EntityFrameworkCore;
 namespace Bot.Host.Turns;
 
 /// <summary>
-/// Runs one turn for any channel: load the conversation, fire the machine, then save the state,
-/// the escalation and the replies in one transaction. Turns of one conversation run one at a time.
+/// Runs one turn for any channel: load the conversation, fire the machine, then commit the state,
+/// the escalation and the replies together before the turn is acknowledged. Turns of one
+/// conversation run one at a time; the states are cached (this host is the database's only writer).
 /// </summary>
 public sealed class ConversationService(
-    IServiceScopeFactory scopes, BotContent content, TimeProvider clock, ConversationLocks locks, OutboxDispatcher outbox,
-    IEnumerable<IEscalationObserver> observers, ILogger<ConversationService> log)
+    IServiceScopeFactory scopes, BotContent content, TimeProvider clock, ConversationLocks locks, TurnWriter writer,
+    OutboxDispatcher outbox, IEnumerable<IEscalationObserver> observers, ILogger<ConversationService> log)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter() },
     };
+
+    private const int CacheLimit = 100_000;   // beyond it the cache starts again; the database stays the truth
+    private readonly ConcurrentDictionary<string, Stored> _cache = new();
+
+    /// <summary>What the database holds for a conversation, as far as a turn needs it.</summary>
+    private sealed record Stored(string? State, string? Address);
 
     /// <param name="key">The conversation's storage key (never a raw personal id).</param>
     /// <param name="inboundId">The channel's id of this update ("telegram:123"): a repeat is handled once only.</param>
@@ -29,18 +37,12 @@ public sealed class ConversationService(
         string? inboundId = null, string? address = null, CancellationToken cancel = default)
     {
         using var _ = await locks.EnterAsync(key, cancel);
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        if (inboundId is not null)
+        if (inboundId is not null && await SeenAsync(inboundId, cancel))
         {
-            if (await db.InboundSeen.AnyAsync(s => s.Id == inboundId, cancel))
-            {
-                return null;
-            }
-            db.InboundSeen.Add(new InboundSeen { Id = inboundId, ReceivedAt = clock.GetUtcNow().UtcDateTime });
+            return null;
         }
-        var record = await db.Conversations.FindAsync([key], cancel);
-        var state = record is null ? new ConversationState() : JsonSerializer.Deserialize<ConversationState>(record.State, Json)!;
+        var stored = _cache.TryGetValue(key, out var cached) ? cached : await LoadAsync(key, cancel);
+        var state = stored.State is null ? new ConversationState() : JsonSerializer.Deserialize<ConversationState>(stored.State, Json)!;
         var from = state.Step;
 
         var result = await new Conversation(state, content, clock).HandleAsync(turn);
@@ -48,47 +50,45 @@ public sealed class ConversationService(
         var now = clock.GetUtcNow().UtcDateTime;
         if (result.Effect == TurnEffect.Forget)
         {
-            await db.SaveChangesAsync(cancel);   // the update id only: a re-delivered /forget stays handled
-            await EraseAsync(db, key, cancel);
+            await EraseAsync(key, inboundId, now, cancel);
+            _cache.TryRemove(key, out var _);
             log.LogInformation("Turn {ConversationKey} erased the conversation", Pseudonym.Of(key));
             return result;
         }
-        if (record is null)
+        var added = new List<object>();
+        if (inboundId is not null)
         {
-            record = new ConversationRecord { Key = key, Channel = channel, State = "" };
-            db.Conversations.Add(record);
-        }
-        record.State = JsonSerializer.Serialize(state, Json);
-        record.UpdatedAt = now;
-        if (address is not null)
-        {
-            var stored = await db.Addresses.FindAsync([key], cancel);
-            if (stored is null)
-            {
-                db.Addresses.Add(new ChannelAddress { Key = key, Channel = channel, Address = address, UpdatedAt = now });
-            }
-            else
-            {
-                (stored.Address, stored.UpdatedAt) = (address, now);
-            }
+            added.Add(new InboundSeen { Id = inboundId, ReceivedAt = now });
         }
         if (result.Escalation is { } escalation)
         {
-            db.Escalations.Add(ToRecord(key, escalation, now));
+            added.Add(ToRecord(key, escalation, now));
         }
         if (result.Effect == TurnEffect.None)
         {
-            db.Outbox.AddRange(result.Messages.Select(m => new OutboxMessage
+            added.AddRange(result.Messages.Select(m => new OutboxMessage
             {
                 ConversationKey = key, Channel = channel, CreatedAt = now, Payload = JsonSerializer.Serialize(m, Json),
             }));
         }
-        await db.SaveChangesAsync(cancel);
+        var json = JsonSerializer.Serialize(state, Json);
+        var newAddress = address is not null && address != stored.Address
+            ? new ChannelAddress { Key = key, Channel = channel, Address = address, UpdatedAt = now }
+            : null;
+        await writer.WriteAsync(new TurnWrite(
+            new ConversationRecord { Key = key, Channel = channel, State = json, UpdatedAt = now },
+            stored.State is not null, added, newAddress, stored.Address is not null));
+        if (_cache.Count >= CacheLimit)
+        {
+            _cache.Clear();
+        }
+        _cache[key] = new Stored(json, address ?? stored.Address);
+
         if (result.Effect == TurnEffect.None && outbox.Pushes(channel))
         {
             outbox.Notify(key);
         }
-        log.LogInformation("Turn {ConversationKey} on {Channel} moved {From} -> {To}", Pseudonym.Of(key), channel, from, state.Step);
+        log.LogDebug("Turn {ConversationKey} on {Channel} moved {From} -> {To}", Pseudonym.Of(key), channel, from, state.Step);
         if (result.Escalation is { } escalated)
         {
             log.LogInformation("Escalation {EscalationId} stored: {Level}, minor {Minor}, urgent {Urgent}, to {Destination}",
@@ -101,13 +101,35 @@ public sealed class ConversationService(
         return result;
     }
 
-    /// <summary>/forget: nothing of the conversation stays.</summary>
-    private static async Task EraseAsync(BotDb db, string key, CancellationToken cancel)
+    private async Task<bool> SeenAsync(string inboundId, CancellationToken cancel)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<BotDb>().InboundSeen.AnyAsync(s => s.Id == inboundId, cancel);
+    }
+
+    private async Task<Stored> LoadAsync(string key, CancellationToken cancel)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+        var state = await db.Conversations.AsNoTracking().Where(c => c.Key == key).Select(c => c.State).FirstOrDefaultAsync(cancel);
+        var address = await db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefaultAsync(cancel);
+        return new Stored(state, address);
+    }
+
+    /// <summary>/forget: nothing of the conversation stays but the update's id, so a re-delivered /forget stays handled.</summary>
+    private async Task EraseAsync(string key, string? inboundId, DateTime now, CancellationToken cancel)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancel);
+        if (inboundId is not null)
+        {
+            db.InboundSeen.Add(new InboundSeen { Id = inboundId, ReceivedAt = now });
+            await db.SaveChangesAsync(cancel);
+        }
         await db.Outbox.Where(m => m.ConversationKey == key).ExecuteDeleteAsync(cancel);
-        await db.Addresses.Where(a => a.Key == key).ExecuteDeleteAsync(cancel);
         await db.Escalations.Where(e => e.ConversationKey == key).ExecuteDeleteAsync(cancel);
+        await db.Addresses.Where(a => a.Key == key).ExecuteDeleteAsync(cancel);
         await db.Conversations.Where(c => c.Key == key).ExecuteDeleteAsync(cancel);
         await transaction.CommitAsync(cancel);
     }

@@ -1,0 +1,42 @@
+using Bot.Host.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bot.Tests.Host;
+
+/// <summary>Group commit against a real SQLite file.</summary>
+public class TurnWriterTests
+{
+    [Fact]
+    public async Task A_bad_write_fails_alone_and_the_rest_of_its_batch_is_committed()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("writer-").FullName, "bot.db");
+        await using var services = new ServiceCollection()
+            .AddDbContext<BotDb>(db => db.UseSqlite($"Data Source={file}"))
+            .BuildServiceProvider();
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<BotDb>().Database.MigrateAsync();
+        }
+        var writer = new TurnWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<TurnWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+
+        static TurnWrite Write(string key, string seen) => new(
+            new ConversationRecord { Key = key, Channel = "test", State = "{}", UpdatedAt = DateTime.UtcNow },
+            ConversationExists: false, [new InboundSeen { Id = seen, ReceivedAt = DateTime.UtcNow }], null, false);
+
+        await writer.WriteAsync(Write("first", "update:1"));
+        // Queued together: the second repeats an update id already stored, so its insert must fail.
+        var writes = new[] { Write("a", "update:2"), Write("b", "update:1"), Write("c", "update:3") }.Select(writer.WriteAsync).ToArray();
+        await Assert.ThrowsAsync<DbUpdateException>(() => writes[1]);
+        await writes[0];
+        await writes[2];
+        await writer.StopAsync(CancellationToken.None);
+
+        await using var check = services.CreateAsyncScope();
+        var db = check.ServiceProvider.GetRequiredService<BotDb>();
+        Assert.Equal(["a", "c", "first"], await db.Conversations.Select(c => c.Key).OrderBy(k => k).ToListAsync());
+        Assert.Equal(3, await db.InboundSeen.CountAsync());
+    }
+}
