@@ -1,6 +1,6 @@
 namespace Bot.Dialogs;
 
-/// <summary>Every UI text the dialogs use; start-up checks that each language has them all.</summary>
+/// <summary>Every UI text the bot uses; start-up checks that each language has them all.</summary>
 public static class UiKeys
 {
     private static readonly string[] Texts =
@@ -15,7 +15,7 @@ public static class UiKeys
         "consent.ask.hotline", "consent.ask.police", "consent.refused",
         "waiting.ask", "waiting.found.hotline", "waiting.found.police", "waiting.still", "waiting.cancelled",
         "menu.ask", "help.text", "exit.done", "forget.done",
-        "input.expired", "input.choose", "input.unknown-command",
+        "input.expired", "input.choose", "input.unknown-command", "input.slow-down",
     ];
 
     public static IReadOnlyList<string> Required { get; } =

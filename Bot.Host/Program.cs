@@ -27,16 +27,22 @@ try
     builder.Services.AddSingleton<ConversationLocks>();
     builder.Services.AddSingleton<TurnWriter>();
     builder.Services.AddHostedService(services => services.GetRequiredService<TurnWriter>());
+    builder.Services.AddSingleton<FloodGuard>();
     builder.Services.AddSingleton<ConversationService>();
     builder.Services.AddSingleton<OutboxDispatcher>();
     builder.Services.AddHostedService(services => services.GetRequiredService<OutboxDispatcher>());
-    builder.Services.AddDataProtection()
-        .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(builder.Configuration["Storage:DataPath"] ?? "data"), "keys")));
+    // Keys outside the database file: losing the database alone reveals nothing sealed in it.
+    builder.Services.AddDataProtection().SetApplicationName("bot").PersistKeysToFileSystem(new DirectoryInfo(
+        builder.Configuration["DataProtection:KeyPath"] is { Length: > 0 } keyPath ? keyPath
+            : Path.Combine(Path.GetFullPath(builder.Configuration["Storage:DataPath"] ?? "data"), "keys")));
+    builder.Services.AddSingleton<Sealed>();
     builder.AddWebChat();
+    builder.AddPublicEndpointLimits();
 
     var app = builder.Build();
     await app.Services.MigrateStorageAsync();
     app.UseBotRequestLogging();
+    app.UseRateLimiter();
     app.MapWebChat();
     app.MapGet("/health", () => TypedResults.Ok("ok"));
     app.Lifetime.ApplicationStarted.Register(() =>

@@ -21,7 +21,8 @@ public interface IChannelSender
 /// in parallel, again after a failure or a restart, each message marked once it is delivered.
 /// </summary>
 public sealed class OutboxDispatcher(
-    IServiceScopeFactory scopes, IEnumerable<IChannelSender> senders, TimeProvider clock, ILogger<OutboxDispatcher> log) : BackgroundService
+    IServiceScopeFactory scopes, IEnumerable<IChannelSender> senders, Sealed secrets, TimeProvider clock, ILogger<OutboxDispatcher> log)
+    : BackgroundService
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(2);
     private readonly Dictionary<string, IChannelSender> _senders = senders.ToDictionary(s => s.Channel);
@@ -119,11 +120,12 @@ public sealed class OutboxDispatcher(
         {
             return;
         }
-        var address = await db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefaultAsync(cancel);
-        if (address is null)
+        var sealedAddress = await db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefaultAsync(cancel);
+        if (sealedAddress is null)
         {
             return;   // forgotten meanwhile: nothing to send to
         }
+        var address = secrets.Open(sealedAddress);
         foreach (var row in pending)
         {
             var message = System.Text.Json.JsonSerializer.Deserialize<BotMessage>(row.Payload, ConversationService.Json)!;

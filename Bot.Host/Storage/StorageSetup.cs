@@ -27,6 +27,8 @@ public static class StorageSetup
         Directory.CreateDirectory(Path.GetFullPath(options.DataPath));
         builder.Services.AddSingleton(options);
         builder.Services.AddDbContextPool<BotDb>(db => db.UseSqlite(options.ResolvedConnectionString()));
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration("Retention");
+        builder.Services.AddHostedService<Retention>();
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Bot.Content;
@@ -16,7 +17,8 @@ namespace Bot.Host.Turns;
 /// </summary>
 public sealed class ConversationService(
     IServiceScopeFactory scopes, BotContent content, TimeProvider clock, ConversationLocks locks, TurnWriter writer,
-    OutboxDispatcher outbox, IEnumerable<IEscalationObserver> observers, ILogger<ConversationService> log)
+    OutboxDispatcher outbox, FloodGuard flood, Sealed secrets, IEnumerable<IEscalationObserver> observers,
+    ILogger<ConversationService> log)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -24,10 +26,12 @@ public sealed class ConversationService(
     };
 
     private const int CacheLimit = 100_000;   // beyond it the cache starts again; the database stays the truth
+    /// <summary>Far below any retention period, so a cached state is never one the retention sweep erased.</summary>
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromHours(1);
     private readonly ConcurrentDictionary<string, Stored> _cache = new();
 
     /// <summary>What the database holds for a conversation, as far as a turn needs it.</summary>
-    private sealed record Stored(string? State, string? Address);
+    private sealed record Stored(string? State, string? Address, DateTime At);
 
     /// <param name="key">The conversation's storage key (never a raw personal id).</param>
     /// <param name="inboundId">The channel's id of this update ("telegram:123"): a repeat is handled once only.</param>
@@ -41,11 +45,22 @@ public sealed class ConversationService(
         {
             return null;
         }
-        var stored = _cache.TryGetValue(key, out var cached) ? cached : await LoadAsync(key, cancel);
+        var stored = _cache.TryGetValue(key, out var cached) && clock.GetUtcNow().UtcDateTime - cached.At < CacheLifetime
+            ? cached
+            : await LoadAsync(key, cancel);
         var state = stored.State is null ? new ConversationState() : JsonSerializer.Deserialize<ConversationState>(stored.State, Json)!;
         var from = state.Step;
 
-        var result = await new Conversation(state, content, clock).HandleAsync(turn);
+        var result = flood.Admit(key) switch
+        {
+            FloodGuard.Verdict.Admit => await new Conversation(state, content, clock).HandleAsync(turn),
+            FloodGuard.Verdict.Warn => new TurnResult([new BotMessage(content[state.Language ?? "kk"].Text("input.slow-down"), [])], TurnEffect.None, null),
+            _ => null,
+        };
+        if (result is null)
+        {
+            return new TurnResult([], TurnEffect.None, null);   // a flood after the warning: silence
+        }
 
         var now = clock.GetUtcNow().UtcDateTime;
         if (result.Effect == TurnEffect.Forget)
@@ -73,7 +88,7 @@ public sealed class ConversationService(
         }
         var json = JsonSerializer.Serialize(state, Json);
         var newAddress = address is not null && address != stored.Address
-            ? new ChannelAddress { Key = key, Channel = channel, Address = address, UpdatedAt = now }
+            ? new ChannelAddress { Key = key, Channel = channel, Address = secrets.Seal(address), UpdatedAt = now }
             : null;
         await writer.WriteAsync(new TurnWrite(
             new ConversationRecord { Key = key, Channel = channel, State = json, UpdatedAt = now },
@@ -82,7 +97,7 @@ public sealed class ConversationService(
         {
             _cache.Clear();
         }
-        _cache[key] = new Stored(json, address ?? stored.Address);
+        _cache[key] = new Stored(json, address ?? stored.Address, now);
 
         if (result.Effect == TurnEffect.None && outbox.Pushes(channel))
         {
@@ -113,7 +128,7 @@ public sealed class ConversationService(
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
         var state = await db.Conversations.AsNoTracking().Where(c => c.Key == key).Select(c => c.State).FirstOrDefaultAsync(cancel);
         var address = await db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefaultAsync(cancel);
-        return new Stored(state, address);
+        return new Stored(state, address is null ? null : secrets.Open(address), clock.GetUtcNow().UtcDateTime);
     }
 
     /// <summary>/forget: nothing of the conversation stays but the update's id, so a re-delivered /forget stays handled.</summary>
@@ -152,6 +167,49 @@ public sealed class ConversationService(
         Summary = JsonSerializer.Serialize(e.Summary, Json),
         CreatedAt = now,
     };
+}
+
+/// <summary>
+/// Per-conversation flood limit: a flood gets one cool-down message, then silence until the window
+/// has passed. Nothing of the flood reaches the dialog or the database.
+/// </summary>
+public sealed class FloodGuard(IConfiguration configuration, TimeProvider clock) : IDisposable
+{
+    public enum Verdict { Admit, Warn, Silence }
+
+    private readonly TimeSpan _window = configuration.GetValue("Abuse:Window", TimeSpan.FromSeconds(30));
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _warned = new();
+    private readonly PartitionedRateLimiter<string> _limiter = CreateLimiter(
+        configuration.GetValue("Abuse:TurnsPerWindow", 30), configuration.GetValue("Abuse:Window", TimeSpan.FromSeconds(30)));
+
+    private static PartitionedRateLimiter<string> CreateLimiter(int turns, TimeSpan window) =>
+        PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key,
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = turns, Window = window, QueueLimit = 0 }));
+
+    public Verdict Admit(string key)
+    {
+        using var lease = _limiter.AttemptAcquire(key);
+        if (lease.IsAcquired)
+        {
+            return Verdict.Admit;
+        }
+        var now = clock.GetUtcNow();
+        if (_warned.TryGetValue(key, out var warned) && now - warned < _window)
+        {
+            return Verdict.Silence;
+        }
+        _warned[key] = now;
+        if (_warned.Count > 10_000)
+        {
+            foreach (var old in _warned.Where(w => now - w.Value >= _window))
+            {
+                _warned.TryRemove(old.Key, out _);
+            }
+        }
+        return Verdict.Warn;
+    }
+
+    public void Dispose() => _limiter.Dispose();
 }
 
 /// <summary>Told of each escalation once it is committed (operators' alerts, tickets).</summary>

@@ -42,7 +42,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
     [Fact]
     public async Task Killing_the_host_under_load_loses_no_acknowledged_turn_and_duplicates_nothing()
     {
-        var first = await HostProcess.StartAsync();
+        var first = await HostProcess.StartAsync(settings: new Dictionary<string, string> { ["Abuse:NewConversationsPerMinutePerClient"] = "0" });
         var people = new ConcurrentBag<Person>();
         var agreed = 0;
         var walking = Enumerable.Range(0, 200).Select(async _ =>
@@ -81,7 +81,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
         output.WriteLine($"killed with {people.Count} conversations started, {acknowledgedAgreements.Count} escalations acknowledged, " +
             $"{people.Sum(p => p.Acknowledged)} turns acknowledged");
 
-        await using var second = await HostProcess.StartAsync(first.DataPath);
+        await using var second = await HostProcess.StartAsync(first.DataPath, new Dictionary<string, string> { ["Abuse:NewConversationsPerMinutePerClient"] = "0" });
         await first.DisposeAsync();
         foreach (var person in people)
         {

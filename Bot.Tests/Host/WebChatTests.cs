@@ -191,6 +191,56 @@ public class WebChatTests
         }
     }
 
+    [Fact]
+    public async Task The_database_files_hold_none_of_the_typed_text()
+    {
+        await using var host = await HostProcess.StartAsync();
+        var chat = new WebChatClient(host.Http);
+        await chat.StartAsync();
+        string[] typed = ["Aigerim Nurlanovna", "+7 701 123 45 67", "they took my passport in Shymkent"];
+        foreach (var text in typed)
+        {
+            await chat.SayAsync(text);
+        }
+        await host.KillAsync();
+        var stored = string.Concat(Directory.GetFiles(host.DataPath, "bot.db*").Select(f => System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(f))));
+        Assert.Contains(En.Text("input.choose"), stored, StringComparison.Ordinal);   // the replies are there: we read the right files
+        Assert.All(typed, text => Assert.DoesNotContain(text, stored, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_flood_gets_one_cool_down_message_then_silence()
+    {
+        await using var host = await HostProcess.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["Abuse:TurnsPerWindow"] = "5",
+            ["Abuse:Window"] = "00:05:00",
+        });
+        var chat = new WebChatClient(host.Http);
+        await chat.StartAsync();   // the greeting is the first turn of the window
+        for (var i = 0; i < 12; i++)
+        {
+            (await chat.PostRawAsync("""{"type":"message","text":"/help"}""")).EnsureSuccessStatusCode();
+        }
+        var replies = (await chat.ReadAsync()).Select(WebChatClient.Text).ToList();
+        Assert.Equal(4, replies.Count(r => r == En.Text("help.text")));
+        Assert.Equal([En.Text("input.slow-down")], replies.Where(r => r == En.Text("input.slow-down")));
+        Assert.Equal(En.Text("input.slow-down"), replies[^1]);   // then silence
+    }
+
+    [Fact]
+    public async Task Opening_conversations_is_rate_limited_per_client()
+    {
+        await using var host = await HostProcess.StartAsync(settings: new Dictionary<string, string> { ["Abuse:NewConversationsPerMinutePerClient"] = "3" });
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await host.Http.PostAsync("v3/directline/conversations", null);
+            statuses.Add(response.StatusCode);
+        }
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests], statuses);
+    }
+
     private static BotDb Open(HostProcess host) =>
         new(new DbContextOptionsBuilder<BotDb>().UseSqlite(new SqliteConnectionStringBuilder { DataSource = Path.Combine(host.DataPath, "bot.db") }.ToString()).Options);
 }

@@ -44,8 +44,8 @@ public static class WebChatApi
             TypedResults.Ok(new { exitUrl = options.Value.ExitUrl }));
 
         var api = app.MapGroup("/v3/directline");
-        api.MapPost("/conversations", StartConversation);
-        api.MapPost("/tokens/generate", StartConversation);
+        api.MapPost("/conversations", StartConversation).RequireRateLimiting(PublicEndpoints.NewConversationPolicy);
+        api.MapPost("/tokens/generate", StartConversation).RequireRateLimiting(PublicEndpoints.NewConversationPolicy);
         api.MapPost("/tokens/refresh", RefreshToken);
         api.MapPost("/conversations/{id}/activities", PostActivity);
         api.MapGet("/conversations/{id}/activities", GetActivities);

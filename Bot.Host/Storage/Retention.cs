@@ -1,0 +1,56 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Bot.Host.Storage;
+
+public sealed class RetentionOptions
+{
+    /// <summary>A conversation untouched this long is erased with its replies and address.</summary>
+    public TimeSpan IdleConversation { get; set; } = TimeSpan.FromDays(30);
+    /// <summary>Replies older than this are deleted (a web chat page does not need them any more).</summary>
+    public TimeSpan Reply { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>Update ids older than this are forgotten: channels re-deliver within a day.</summary>
+    public TimeSpan InboundId { get; set; } = TimeSpan.FromDays(7);
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>Keeps nothing longer than it must (clauses 28, 31): a background sweep that logs counts only.</summary>
+public sealed class Retention(IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<RetentionOptions> options,
+    TimeProvider clock, ILogger<Retention> log) : BackgroundService
+{
+    public sealed record Swept(int Conversations, int Replies, int InboundIds);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.Interval, clock);
+        do
+        {
+            try
+            {
+                var swept = await SweepAsync(stoppingToken);
+                log.LogInformation("Retention erased {Conversations} conversations, {Replies} replies, {InboundIds} update ids",
+                    swept.Conversations, swept.Replies, swept.InboundIds);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "Retention sweep failed");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public async Task<Swept> SweepAsync(CancellationToken cancel)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var idleSince = now - options.Value.IdleConversation;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancel);
+        var idle = db.Conversations.Where(c => c.UpdatedAt < idleSince).Select(c => c.Key);
+        var replies = await db.Outbox.Where(m => idle.Contains(m.ConversationKey) || m.CreatedAt < now - options.Value.Reply).ExecuteDeleteAsync(cancel);
+        await db.Addresses.Where(a => idle.Contains(a.Key)).ExecuteDeleteAsync(cancel);
+        var conversations = await db.Conversations.Where(c => c.UpdatedAt < idleSince).ExecuteDeleteAsync(cancel);
+        var inbound = await db.InboundSeen.Where(s => s.ReceivedAt < now - options.Value.InboundId).ExecuteDeleteAsync(cancel);
+        await transaction.CommitAsync(cancel);
+        return new Swept(conversations, replies, inbound);
+    }
+}

@@ -1,0 +1,47 @@
+using Bot.Host.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Bot.Tests.Host;
+
+public class RetentionTests
+{
+    [Fact]
+    public async Task Conversations_replies_and_update_ids_past_their_age_are_erased_younger_ones_kept()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("retention-").FullName, "bot.db");
+        await using var services = new ServiceCollection().AddDbContext<BotDb>(db => db.UseSqlite($"Data Source={file}")).BuildServiceProvider();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+            await db.Database.MigrateAsync();
+            foreach (var (key, age) in new[] { ("old", 31), ("young", 29) })
+            {
+                var at = now.AddDays(-age);
+                db.Conversations.Add(new ConversationRecord { Key = key, Channel = "webchat", State = "{}", UpdatedAt = at });
+                db.Addresses.Add(new ChannelAddress { Key = key, Channel = "webchat", Address = "x", UpdatedAt = at });
+                db.Outbox.Add(new OutboxMessage { ConversationKey = key, Channel = "webchat", Payload = "{}", CreatedAt = now.AddDays(-1) });
+            }
+            db.Outbox.Add(new OutboxMessage { ConversationKey = "young", Channel = "webchat", Payload = "{}", CreatedAt = now.AddDays(-8) });
+            db.InboundSeen.Add(new InboundSeen { Id = "telegram:1", ReceivedAt = now.AddDays(-8) });
+            db.InboundSeen.Add(new InboundSeen { Id = "telegram:2", ReceivedAt = now.AddDays(-6) });
+            await db.SaveChangesAsync();
+        }
+
+        var retention = new Retention(services.GetRequiredService<IServiceScopeFactory>(),
+            Microsoft.Extensions.Options.Options.Create(new RetentionOptions()), clock, NullLogger<Retention>.Instance);
+        var swept = await retention.SweepAsync(CancellationToken.None);
+
+        Assert.Equal(new Retention.Swept(1, 2, 1), swept);
+        await using var check = services.CreateAsyncScope();
+        var after = check.ServiceProvider.GetRequiredService<BotDb>();
+        Assert.Equal(["young"], await after.Conversations.Select(c => c.Key).ToListAsync());
+        Assert.Equal(["young"], await after.Addresses.Select(c => c.Key).ToListAsync());
+        Assert.Equal([now.AddDays(-1)], await after.Outbox.Select(m => m.CreatedAt).ToListAsync());
+        Assert.Equal(["telegram:2"], await after.InboundSeen.Select(s => s.Id).ToListAsync());
+    }
+}
