@@ -42,6 +42,7 @@ try
     var app = builder.Build();
     await app.Services.MigrateStorageAsync();
     app.UseBotRequestLogging();
+    app.UseSecurityHeaders();
     app.UseRateLimiter();
     app.MapWebChat();
     app.MapGet("/health", () => TypedResults.Ok("ok"));

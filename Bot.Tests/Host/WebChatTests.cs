@@ -147,6 +147,10 @@ public class WebChatTests
         Assert.Contains("quick-exit", page, StringComparison.Ordinal);
         Assert.DoesNotContain("http", page.Replace("http-equiv", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Contains("fetch(", await host.Http.GetStringAsync("/app.js"), StringComparison.Ordinal);
+        using var response = await host.Http.GetAsync("/");
+        Assert.Contains("script-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
     }
 
     [Fact]
