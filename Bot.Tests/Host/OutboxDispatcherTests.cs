@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using Bot.Dialogs;
+using Bot.Host.Channels;
+using Bot.Host.Storage;
+using Bot.Host.Turns;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Bot.Tests.Host;
+
+/// <summary>The persisted outbox against a channel stand-in on loopback that is down for a while.</summary>
+public class OutboxDispatcherTests
+{
+    /// <summary>A push channel that POSTs each reply to the stand-in; any failure throws, as a real channel's does.</summary>
+    private sealed class HttpChannel(HttpClient http) : IChannelSender
+    {
+        public string Channel => "stand-in";
+
+        public async Task SendAsync(OutboundMessage message, CancellationToken cancel)
+        {
+            using var response = await http.PostAsJsonAsync("send", new { message.Address, message.Message.Text, message.Id }, cancel);
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
+    [Fact]
+    public async Task Replies_queued_while_the_channel_is_down_for_30_seconds_arrive_once_and_in_order()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+        var downUntil = clock.GetUtcNow().AddSeconds(30);
+        var received = new ConcurrentQueue<(string Address, string Text)>();
+        var refused = 0;
+
+        var standIn = WebApplication.CreateSlimBuilder();
+        standIn.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var server = standIn.Build();
+        server.MapPost("/send", async (HttpRequest request) =>
+        {
+            if (clock.GetUtcNow() < downUntil)
+            {
+                Interlocked.Increment(ref refused);
+                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+            }
+            var body = await request.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            received.Enqueue((body.GetProperty("address").GetString()!, body.GetProperty("text").GetString()!));
+            return Results.Ok();
+        });
+        await server.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(server.Urls.Single() + "/") };
+
+        var file = Path.Combine(Directory.CreateTempSubdirectory("outbox-").FullName, "bot.db");
+        await using var services = new ServiceCollection()
+            .AddDbContext<BotDb>(db => db.UseSqlite($"Data Source={file}"))
+            .AddDataProtection().Services
+            .BuildServiceProvider();
+        var secrets = new Sealed(services.GetRequiredService<IDataProtectionProvider>());
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+            await db.Database.MigrateAsync();
+            foreach (var person in new[] { "a", "b" })
+            {
+                db.Addresses.Add(new ChannelAddress { Key = person, Channel = "stand-in", Address = secrets.Seal("chat-" + person), UpdatedAt = DateTime.UtcNow });
+                for (var n = 1; n <= 5; n++)
+                {
+                    db.Outbox.Add(new OutboxMessage
+                    {
+                        ConversationKey = person, Channel = "stand-in", CreatedAt = DateTime.UtcNow,
+                        Payload = System.Text.Json.JsonSerializer.Serialize(new BotMessage($"{person}{n}", []), ConversationService.Json),
+                    });
+                }
+            }
+            await db.SaveChangesAsync();
+        }
+
+        var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), [new HttpChannel(http)], secrets, clock,
+            NullLogger<OutboxDispatcher>.Instance);
+        await dispatcher.StartAsync(CancellationToken.None);
+        dispatcher.Notify("a");
+        dispatcher.Notify("b");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (received.Count < 10 && DateTime.UtcNow < deadline)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));   // the outage and the backoff pass in fake time
+            await Task.Delay(20);
+        }
+        await Task.Delay(200);   // anything sent twice would arrive now
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.True(refused >= 2, "the stand-in was down when the first replies were tried");
+        Assert.Equal(["a1", "a2", "a3", "a4", "a5"], received.Where(r => r.Address == "chat-a").Select(r => r.Text));
+        Assert.Equal(["b1", "b2", "b3", "b4", "b5"], received.Where(r => r.Address == "chat-b").Select(r => r.Text));
+        await using var check = services.CreateAsyncScope();
+        Assert.Equal(0, await check.ServiceProvider.GetRequiredService<BotDb>().Outbox.CountAsync(m => m.DeliveredAt == null));
+    }
+}
