@@ -170,6 +170,12 @@ public sealed class Conversation
             .Permit(Trigger.Talk, Step.Gender);
     }
 
+    /// <summary>
+    /// The person said under 18 or not sure: the police route only (clause 16). With no age given at
+    /// all (/talk at once) both routes stay open, and the escalation is still flagged as a minor's.
+    /// </summary>
+    private bool SaidMinor => _state.Age is Dialogs.Age.Under18 or Dialogs.Age.NotSure;
+
     private bool HasNext() => ScreeningFlow.HasNext(_state, Plan);
     private bool OnChoice() => ScreeningFlow.IsChoice(_state.Question);
     private bool YesNoWithNext() => !OnChoice() && HasNext();
@@ -352,7 +358,7 @@ public sealed class Conversation
         {
             if (trigger != Trigger.Choose)
             {
-                if (!(_state.Step == Step.Destination && _state.Minor && trigger == Trigger.Hotline))
+                if (!(_state.Step == Step.Destination && SaidMinor && trigger == Trigger.Hotline))
                 {
                     offers.Add(new Offer(trigger, Kebab(trigger), Pack.Text("button." + Kebab(trigger))));
                 }
@@ -380,7 +386,7 @@ public sealed class Conversation
             Step.Screening => ScreeningQuestion(),
             Step.Result => ResultText(),
             Step.Rights => RightsCardPages.Page(Pack, _state.RightsPage),
-            Step.Destination => Text(_state.Minor ? "destination.ask.minor" : "destination.ask"),
+            Step.Destination => Text(SaidMinor ? "destination.ask.minor" : "destination.ask"),
             Step.Consent => ConsentText(),
             _ => Text(Kebab(_state.Step) + ".ask"),
         };

@@ -288,6 +288,21 @@ public class ConversationPathTests
     }
 
     [Fact]
+    public async Task Talk_at_once_offers_both_routes_and_flags_the_unknown_age_as_a_minor()
+    {
+        var chat = new Chat();
+        await chat.Start();
+        await chat.Type("/talk");
+        await chat.Press("no-preference");
+        Assert.True(chat.Offers("hotline"));
+        Assert.True(chat.Offers("police"));
+        await chat.Press("hotline");
+        await chat.Press("agree");
+        Assert.True(chat.Last.Escalation!.Minor);   // clause 14: age unknown
+        Assert.Empty(chat.Last.Escalation.Summary);
+    }
+
+    [Fact]
     public async Task Locale_preselects_the_language()
     {
         var chat = new Chat("ru");
