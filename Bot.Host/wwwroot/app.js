@@ -23,11 +23,7 @@ async function call(method, path, body) {
 
 async function start() {
   fetch("/webchat/settings").then(r => r.json()).then(s => { exitUrl = s.exitUrl; }).catch(() => {});
-  if (!session) {
-    const created = await call("POST", "/conversations");
-    session = { id: created.conversationId, token: created.token, watermark: "0", transcript: [] };
-    save();
-  }
+  if (!session) await restart();
   session.transcript.forEach(render);
   await poll();
   setInterval(poll, 1500);
@@ -50,8 +46,21 @@ async function poll() {
     }
     session.watermark = page.watermark;
     save();
-  } catch { /* offline for a moment: the next poll catches up */ }
+  } catch (error) {
+    // A token that has expired (a phone asleep for an hour): begin a new conversation.
+    // Anything else means offline for a moment: the next poll catches up.
+    if (error.message === "401") await restart();
+  }
   polling = false;
+}
+
+async function restart() {
+  sessionStorage.clear();
+  session = null;
+  log.replaceChildren();
+  const created = await call("POST", "/conversations");
+  session = { id: created.conversationId, token: created.token, watermark: "0", transcript: [] };
+  save();
 }
 
 function render(item) {

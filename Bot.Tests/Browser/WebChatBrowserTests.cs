@@ -53,6 +53,25 @@ public class WebChatBrowserTests
     }
 
     [Fact]
+    public async Task A_page_whose_token_has_expired_starts_a_new_conversation()
+    {
+        await using var host = await HostProcess.StartAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchChromiumAsync(playwright);
+        var page = await browser.NewPageAsync(new() { Locale = "en" });
+        var privacy = TestContent.Content["en"].Text("privacy.ask").Split('\n')[0];
+        await page.GotoAsync(host.BaseAddress.ToString());
+        await Assertions.Expect(page.GetByRole(AriaRole.Log)).ToContainTextAsync(privacy);
+        var before = await page.EvaluateAsync<string>("() => JSON.parse(sessionStorage.getItem('chat')).id");
+
+        // As after an hour asleep: the stored token no longer opens the conversation.
+        await page.EvaluateAsync("() => { const s = JSON.parse(sessionStorage.getItem('chat')); s.token = 'expired'; sessionStorage.setItem('chat', JSON.stringify(s)); }");
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync($"() => JSON.parse(sessionStorage.getItem('chat') || 'null')?.id !== '{before}'");
+        await Assertions.Expect(page.GetByRole(AriaRole.Log)).ToContainTextAsync(privacy);
+    }
+
+    [Fact]
     public async Task Typed_text_is_shown_as_text_never_as_html()
     {
         await using var host = await HostProcess.StartAsync();
