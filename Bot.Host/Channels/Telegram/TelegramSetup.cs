@@ -30,6 +30,7 @@ public static class TelegramSetup
         }
 
         builder.Services.AddHttpClient("telegram", http => http.Timeout = TimeSpan.FromSeconds(options.PollingTimeout + 30))
+            .RemoveAllLoggers()   // the request URL holds the bot token
             .AddResilienceHandler("telegram", pipeline => pipeline.AddRetry(new HttpRetryStrategyOptions
             {
                 // Only what never reached Telegram is retried here, so a retry can never send a reply twice;
