@@ -71,13 +71,14 @@ public sealed class TelegramPolling(ITelegramBotClient bot, UpdateHandler handle
                     {
                         var attempts = _failures[update.Id] = _failures.GetValueOrDefault(update.Id) + 1;
                         log.LogError("Telegram update {UpdateId} failed (attempt {Attempt}): {Error}", update.Id, attempts, TelegramSender.Describe(e));
-                        if (attempts >= MaxAttempts)
+                        if (attempts < MaxAttempts)
                         {
-                            _failures.Remove(update.Id);
-                            continue;   // given up: one broken update must not stop every chat
+                            return (int?)update.Id;   // read again; the rest of this chat waits, to keep its order
                         }
+                        _failures.Remove(update.Id);
                     }
-                    return (int?)update.Id;   // the rest of this chat waits, to keep its order
+                    // Given up: one broken update must not stop every chat.
+                    await handler.ApologiseAsync(update, cancel);
                 }
             }
             return null;

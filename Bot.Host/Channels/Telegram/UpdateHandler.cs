@@ -139,5 +139,18 @@ public sealed class UpdateHandler(
         await sender.RememberAsync(key, sent, onlyIfAddressed: true, cancel);
     }
 
+    /// <summary>A turn that failed for good: say sorry in the person's language; the stored state is as before the update.</summary>
+    public async Task ApologiseAsync(Update update, CancellationToken cancel)
+    {
+        if (ChatOf(update) is not { } chatId)
+        {
+            return;
+        }
+        var locale = (update.Message ?? update.EditedMessage)?.From?.LanguageCode ?? update.CallbackQuery?.From.LanguageCode;
+        var language = BotContent.LanguageCodes.FirstOrDefault(code => locale?.StartsWith(code, StringComparison.OrdinalIgnoreCase) == true) ?? "kk";
+        await sender.BestEffortAsync("sendMessage", TelegramSender.KeyOf(chatId),
+            () => sender.SendDirectAsync(chatId, new BotMessage(content[language].Text("telegram.error"), []), cancel));
+    }
+
     private static string Address(long chatId) => chatId.ToString(CultureInfo.InvariantCulture);
 }

@@ -29,6 +29,9 @@ public sealed class FakeBotApi : IAsyncDisposable
 
     public string Url { get; private set; } = "";
 
+    /// <summary>Methods answered with 400, as Telegram does for "message is not modified" or a server that lacks a method.</summary>
+    public HashSet<string> Refused { get; } = [];
+
     /// <summary>Seconds the next 429s ask the bot to wait.</summary>
     public int RetryAfter { get; set; } = 1;
 
@@ -122,6 +125,10 @@ public sealed class FakeBotApi : IAsyncDisposable
                 body["_message_id"] = _nextMessageId++;   // the id the bot gets back, for the tests' callbacks
             }
             _calls.Add(new ApiCall(method, body, DateTime.UtcNow, !tooMany));
+        }
+        if (Refused.Contains(method))
+        {
+            return Results.Json(new { ok = false, error_code = 400, description = "Bad Request: message is not modified" }, statusCode: 400);
         }
         if (tooMany)
         {
