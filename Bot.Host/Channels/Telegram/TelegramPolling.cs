@@ -9,7 +9,8 @@ namespace Bot.Host.Channels.Telegram;
 /// Long polling: each batch is handled chat by chat (one chat's updates in order, chats in parallel), and the offset
 /// moves past an update only after its turn is committed, so a crash re-reads it and the seen-ids table drops the repeat.
 /// </summary>
-public sealed class TelegramPolling(ITelegramBotClient bot, UpdateHandler handler, IOptions<TelegramOptions> options, ILogger<TelegramPolling> log)
+public sealed class TelegramPolling(ITelegramBotClient bot, UpdateHandler handler, TelegramSender sender, IOptions<TelegramOptions> options,
+    ILogger<TelegramPolling> log)
     : BackgroundService
 {
     public static readonly UpdateType[] Allowed = [UpdateType.Message, UpdateType.EditedMessage, UpdateType.CallbackQuery];
@@ -18,6 +19,8 @@ public sealed class TelegramPolling(ITelegramBotClient bot, UpdateHandler handle
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // getUpdates is refused while a webhook is set (a deployment that switched back to polling).
+        await sender.BestEffortAsync("deleteWebhook", null, () => bot.DeleteWebhook(cancellationToken: stoppingToken));
         int? offset = null;
         var pause = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)

@@ -124,7 +124,8 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
     }
 
     /// <summary>Editing, answering a callback, the chat action and the menu may fail (old message, "not modified"): logged, never fatal.</summary>
-    public async Task BestEffortAsync(string method, string key, Func<Task> call)
+    /// <param name="key">The conversation it is for, or null for the bot's own set-up calls.</param>
+    public async Task BestEffortAsync(string method, string? key, Func<Task> call)
     {
         try
         {
@@ -132,7 +133,7 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _log.LogInformation("Telegram {Method} for {ConversationKey} failed: {Error}", method, Pseudonym.Of(key), Describe(e));
+            _log.LogInformation("Telegram {Method} for {ConversationKey} failed: {Error}", method, key is null ? "-" : Pseudonym.Of(key), Describe(e));
         }
     }
 

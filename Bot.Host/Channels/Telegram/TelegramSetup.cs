@@ -103,7 +103,7 @@ public static class TelegramSetup
     }
 }
 
-/// <summary>At start: the command menu in each language, and the webhook registered (or removed, for polling).</summary>
+/// <summary>At start: the command menu in each language, and the webhook registered.</summary>
 public sealed class TelegramStartup(ITelegramBotClient bot, BotContent content, TelegramSender sender, IOptions<TelegramOptions> options,
     ILogger<TelegramStartup> log) : BackgroundService
 {
@@ -112,20 +112,15 @@ public sealed class TelegramStartup(ITelegramBotClient bot, BotContent content, 
         var o = options.Value;
         if (o.UsesWebhook)
         {
-            await sender.BestEffortAsync("setWebhook", "-", () => bot.SetWebhook(o.WebhookUrl!, secretToken: o.WebhookSecret,
+            await sender.BestEffortAsync("setWebhook", null, () => bot.SetWebhook(o.WebhookUrl!, secretToken: o.WebhookSecret,
                 allowedUpdates: TelegramPolling.Allowed, dropPendingUpdates: false, cancellationToken: stoppingToken));
-        }
-        else
-        {
-            // getUpdates is refused while a webhook is set.
-            await sender.BestEffortAsync("deleteWebhook", "-", () => bot.DeleteWebhook(cancellationToken: stoppingToken));
         }
         log.LogInformation("Telegram channel on: {Mode}", o.UsesWebhook ? "webhook" : "long polling");
         foreach (var code in BotContent.LanguageCodes.Prepend(null))
         {
             var pack = content[code ?? "kk"];   // no language: the default menu, in Kazakh
             var commands = Conversation.CommandNames.Select(c => new BotCommand(c[1..], pack.Text("command." + c[1..]))).ToList();
-            await sender.BestEffortAsync("setMyCommands", "-", () => bot.SetMyCommands(commands, languageCode: code, cancellationToken: stoppingToken));
+            await sender.BestEffortAsync("setMyCommands", null, () => bot.SetMyCommands(commands, languageCode: code, cancellationToken: stoppingToken));
         }
     }
 }

@@ -135,6 +135,33 @@ public class TelegramTests
     }
 
     [Fact]
+    public async Task Polling_handles_an_update_sent_again_after_a_restart_once()
+    {
+        await using var api = await FakeBotApi.StartAsync();
+        var user = new TelegramUser(api, 66602);
+        var start = user.TextUpdate("/start");
+        string data;
+        await using (var host = await HostProcess.StartAsync(settings: Settings(api)))
+        {
+            data = host.DataPath;
+            await user.SendAndWaitAsync(start);
+            await TelegramUser.WaitAsync(() =>
+            {
+                using var db = Open(host);
+                return db.Outbox.All(m => m.DeliveredAt != null) ? "delivered" : null;
+            });
+            await host.KillAsync();
+        }
+        await using (var again = await HostProcess.StartAsync(data, Settings(api)))
+        {
+            api.Enqueue(start);   // Telegram hands out again what it thinks was not confirmed
+            await user.SayAsync("/help");
+        }
+        Assert.Single(user.Sent, c => TelegramUser.Text(c) == En.Text("help.text"));
+        Assert.Equal(1 + 1, user.Sent.Count(c => TelegramUser.Text(c) == En.Text("privacy.ask")));
+    }
+
+    [Fact]
     public async Task Twenty_messages_of_one_chat_are_answered_in_order_and_a_repeated_update_once()
     {
         const double perSecond = 5;
