@@ -8,6 +8,7 @@ using Bot.Host.Turns;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Telemetry;
 using Telegram.Bot;
 using Telegram.Bot.Types;
 
@@ -44,6 +45,9 @@ public static class TelegramSetup
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(500),
             }));
+        // Polly reports every successful attempt at Information: that is one log line per Bot API call.
+        builder.Services.Configure<TelemetryOptions>(telemetry => telemetry.SeverityProvider = arguments =>
+            arguments.Event is { EventName: "ExecutionAttempt", Severity: ResilienceEventSeverity.Information } ? ResilienceEventSeverity.Debug : arguments.Event.Severity);
         builder.Services.AddSingleton<ITelegramBotClient>(services =>
         {
             var o = services.GetRequiredService<IOptions<TelegramOptions>>().Value;
