@@ -61,7 +61,18 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
     public async Task SendAsync(OutboundMessage message, CancellationToken cancel)
     {
         var chatId = long.Parse(message.Address, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        var sent = await SendDirectAsync(chatId, message.Message, cancel);
+        int sent;
+        try
+        {
+            sent = await SendDirectAsync(chatId, message.Message, cancel);
+        }
+        catch (global::Telegram.Bot.Exceptions.ApiRequestException e) when (e.ErrorCode == 403)
+        {
+            // The person blocked the bot or deleted their account: no retry can deliver it, so it is not retried forever.
+            _log.LogWarning("Telegram chat {ConversationKey} refuses messages ({Error}): reply {OutboxId} dropped",
+                Pseudonym.Of(message.ConversationKey), Describe(e), message.Id);
+            return;
+        }
         await RememberAsync(message.ConversationKey, sent, onlyIfAddressed: true, cancel);
     }
 
@@ -97,7 +108,9 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
     /// /exit and /forget: deletes what Telegram still lets the bot delete in this chat, forgets the ids,
     /// then says the one neutral line (not stored anywhere).
     /// </summary>
-    public async Task ClearChatAsync(string key, long chatId, int? userMessageId, IReadOnlyList<BotMessage> finalLines, CancellationToken cancel)
+    /// <param name="forget">After /forget even the final line's id is not kept; after /exit it is, for a later /forget.</param>
+    public async Task ClearChatAsync(string key, long chatId, int? userMessageId, IReadOnlyList<BotMessage> finalLines, bool forget,
+        CancellationToken cancel)
     {
         List<int> ids;
         await using (var scope = _scopes.CreateAsyncScope())
@@ -118,7 +131,11 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
         }
         foreach (var line in finalLines)
         {
-            await SendDirectAsync(chatId, line, cancel);
+            var sent = await SendDirectAsync(chatId, line, cancel);
+            if (!forget)
+            {
+                await RememberAsync(key, sent, onlyIfAddressed: true, cancel);
+            }
         }
         _log.LogInformation("Telegram chat {ConversationKey}: {Count} messages deleted", Pseudonym.Of(key), ids.Count);
     }

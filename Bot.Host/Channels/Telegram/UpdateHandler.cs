@@ -102,7 +102,7 @@ public sealed class UpdateHandler(
                 await sender.RememberAsync(key, id, onlyIfAddressed: true, cancel);
                 break;
             case TurnEffect.QuickExit or TurnEffect.Forget:
-                await sender.ClearChatAsync(key, chatId, userMessageId, result.Messages, cancel);
+                await sender.ClearChatAsync(key, chatId, userMessageId, result.Messages, forget: result.Effect == TurnEffect.Forget, cancel);
                 break;
         }
     }

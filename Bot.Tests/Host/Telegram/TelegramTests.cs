@@ -221,27 +221,29 @@ public class TelegramTests
     }
 
     [Fact]
-    public async Task Forget_deletes_the_chats_messages_and_leaves_nothing_of_it_in_the_database()
+    public async Task Exit_and_forget_delete_the_chats_messages_and_forget_leaves_nothing_of_it_in_the_database()
     {
         await using var api = await FakeBotApi.StartAsync();
         await using var host = await HostProcess.StartAsync(settings: Settings(api));
         var user = new TelegramUser(api, 99901);
         await user.SayAsync("/start");
         await user.PressAsync("continue");
+        api.Enqueue(user.TextUpdate("/exit"));
+        var closed = await TelegramUser.WaitAsync(() => user.Sent.FirstOrDefault(c => TelegramUser.Text(c) == En.Text("exit.done")));
+        Assert.Superset(BotMessages(user, before: closed).Concat(user.MessageIds).ToHashSet(), Deleted(api, user));
+
+        await user.SayAsync("/start");
         await user.SayAsync("/help");
         string key;
         await using (var db = Open(host))
         {
             key = (await db.Conversations.SingleAsync()).Key;
         }
-        var botMessages = user.Sent.Select(c => (int)c.Body["_message_id"]!).ToList();
-
         api.Enqueue(user.TextUpdate("/forget"));
         var last = await TelegramUser.WaitAsync(() => user.Sent.FirstOrDefault(c => TelegramUser.Text(c) == En.Text("forget.done")));
 
-        var deleted = api.Calls("deleteMessages").Where(c => (long)c.Body["chat_id"]! == user.ChatId)
-            .SelectMany(c => c.Body["message_ids"]!.AsArray().Select(id => (int)id!)).ToList();
-        Assert.Superset(botMessages.Concat(user.MessageIds).ToHashSet(), deleted.ToHashSet());
+        // Every message of the chat, the bot's (with the quick exit's line) and the person's, was deleted.
+        Assert.Superset(BotMessages(user, before: last).Concat(user.MessageIds).ToHashSet(), Deleted(api, user));
         Assert.Null(last.Body["reply_markup"]);
         foreach (var (table, row) in await AllRowsAsync(host))
         {
@@ -249,6 +251,13 @@ public class TelegramTests
             Assert.False(row.Contains("99901", StringComparison.Ordinal), $"{table} keeps the chat id");
         }
     }
+
+    private static IEnumerable<int> BotMessages(TelegramUser user, ApiCall before) =>
+        user.Sent.TakeWhile(c => c != before).Select(c => (int)c.Body["_message_id"]!);
+
+    private static HashSet<int> Deleted(FakeBotApi api, TelegramUser user) =>
+        api.Calls("deleteMessages").Where(c => (long)c.Body["chat_id"]! == user.ChatId)
+            .SelectMany(c => c.Body["message_ids"]!.AsArray().Select(id => (int)id!)).ToHashSet();
 
     [Fact]
     public async Task Forged_callbacks_photos_and_stickers_get_a_polite_answer_and_the_host_stays_healthy()
