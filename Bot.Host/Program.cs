@@ -1,5 +1,6 @@
 using Bot.Host;
 using Bot.Host.Channels;
+using Bot.Host.Channels.Telegram;
 using Bot.Host.Channels.WebChat;
 using Bot.Host.ContentSetup;
 using Bot.Host.Storage;
@@ -37,6 +38,7 @@ try
             : Path.Combine(Path.GetFullPath(builder.Configuration["Storage:DataPath"] ?? "data"), "keys")));
     builder.Services.AddSingleton<Sealed>();
     builder.AddWebChat();
+    builder.AddTelegramChannel();
     builder.AddPublicEndpointLimits();
 
     var app = builder.Build();
@@ -45,6 +47,7 @@ try
     app.UseSecurityHeaders();
     app.UseRateLimiter();
     app.MapWebChat();
+    app.MapTelegramWebhook();
     app.MapGet("/health", () => TypedResults.Ok("ok"));
     app.Lifetime.ApplicationStarted.Register(() =>
         Log.Information("Web chat: {Addresses}", string.Join(", ", app.Urls)));

@@ -77,7 +77,7 @@ public sealed class OutboxDispatcher(
         var channels = _senders.Keys.ToList();
         var keys = await db.Outbox.AsNoTracking()
             .Where(m => m.DeliveredAt == null && channels.Contains(m.Channel) && (m.NextAttemptAt == null || m.NextAttemptAt <= now))
-            .Select(m => m.ConversationKey).Distinct().Take(1000).ToListAsync(cancel);
+            .Select(m => m.ConversationKey).Distinct().OrderBy(k => k).Take(1000).ToListAsync(cancel);
         keys.ForEach(Notify);
     }
 

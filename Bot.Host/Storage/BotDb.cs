@@ -10,6 +10,7 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<ChannelAddress> Addresses => Set<ChannelAddress>();
     public DbSet<InboundSeen> InboundSeen => Set<InboundSeen>();
+    public DbSet<TelegramMessage> TelegramMessages => Set<TelegramMessage>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -52,6 +53,12 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
             e.HasKey(a => a.Key);
             e.Property(a => a.Key).HasMaxLength(64);
             e.Property(a => a.Channel).HasMaxLength(16);
+        });
+        modelBuilder.Entity<TelegramMessage>(e =>
+        {
+            e.HasKey(m => m.Id);
+            e.Property(m => m.ConversationKey).HasMaxLength(64);
+            e.HasIndex(m => new { m.ConversationKey, m.SentAt });
         });
     }
 }
@@ -117,4 +124,13 @@ public sealed class InboundSeen
 {
     public required string Id { get; set; }
     public DateTime ReceivedAt { get; set; }
+}
+
+/// <summary>A message id in a Telegram chat (the bot's or the person's), kept only so /exit and /forget can delete it (48 hours).</summary>
+public sealed class TelegramMessage
+{
+    public long Id { get; set; }
+    public required string ConversationKey { get; set; }
+    public int MessageId { get; set; }
+    public DateTime SentAt { get; set; }
 }

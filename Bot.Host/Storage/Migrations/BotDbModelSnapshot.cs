@@ -193,6 +193,30 @@ namespace Bot.Host.Storage.Migrations
 
                     b.ToTable("Outbox");
                 });
+
+            modelBuilder.Entity("Bot.Host.Storage.TelegramMessage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ConversationKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("SentAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConversationKey", "SentAt");
+
+                    b.ToTable("TelegramMessages");
+                });
 #pragma warning restore 612, 618
         }
     }

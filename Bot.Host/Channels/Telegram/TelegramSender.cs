@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Bot.Dialogs;
+using Bot.Host.Storage;
+using Bot.Host.Turns;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace Bot.Host.Channels.Telegram;
+
+/// <summary>
+/// Sends the outbox's replies to Telegram within its limits (about 1 message a second per chat, 30 overall):
+/// a burst waits in the limiter's queue, it is never dropped. 429s are retried by the client itself (retry_after).
+/// </summary>
+public sealed class TelegramSender : IChannelSender, IAsyncDisposable
+{
+    public const string ChannelName = "telegram";
+
+    /// <summary>Telegram lets a bot delete messages of a private chat for 48 hours.</summary>
+    private static readonly TimeSpan DeletableFor = TimeSpan.FromHours(48);
+
+    private readonly ITelegramBotClient _bot;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ConversationLocks _locks;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<TelegramSender> _log;
+    private readonly PartitionedRateLimiter<string> _limiter;
+
+    public TelegramSender(ITelegramBotClient bot, IServiceScopeFactory scopes, ConversationLocks locks, TimeProvider clock,
+        IOptions<TelegramOptions> options, ILogger<TelegramSender> log)
+    {
+        (_bot, _scopes, _locks, _clock, _log) = (bot, scopes, locks, clock, log);
+        var o = options.Value;
+        var perChat = PartitionedRateLimiter.Create<string, string>(chat => RateLimitPartition.GetTokenBucketLimiter(chat, _ =>
+            new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = o.PerChatBurst,
+                TokensPerPeriod = 1,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1 / o.PerChatPerSecond),
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            }));
+        var overall = PartitionedRateLimiter.Create<string, int>(_ => RateLimitPartition.GetTokenBucketLimiter(0, _ =>
+            new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = o.PerSecond,
+                TokensPerPeriod = o.PerSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            }));
+        _limiter = PartitionedRateLimiter.CreateChained(perChat, overall);
+    }
+
+    public string Channel => ChannelName;
+
+    public static string KeyOf(long chatId) => "tg-" + Pseudonym.Of("telegram:" + chatId.ToString(CultureInfo.InvariantCulture));
+
+    public async Task SendAsync(OutboundMessage message, CancellationToken cancel)
+    {
+        var chatId = long.Parse(message.Address, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        int sent;
+        try
+        {
+            sent = await SendDirectAsync(chatId, message.Message, cancel);
+        }
+        catch (global::Telegram.Bot.Exceptions.ApiRequestException e) when (e.ErrorCode == 403)
+        {
+            // The person blocked the bot or deleted their account: no retry can deliver it, so it is not retried forever.
+            _log.LogWarning("Telegram chat {ConversationKey} refuses messages ({Error}): reply {OutboxId} dropped",
+                Pseudonym.Of(message.ConversationKey), Describe(e), message.Id);
+            return;
+        }
+        await RememberAsync(message.ConversationKey, sent, onlyIfAddressed: true, cancel);
+    }
+
+    /// <summary>Sends one message now (rate-limited) and returns its message id; throws when it was not delivered.</summary>
+    public async Task<int> SendDirectAsync(long chatId, BotMessage message, CancellationToken cancel)
+    {
+        using var lease = await _limiter.AcquireAsync(chatId.ToString(CultureInfo.InvariantCulture), 1, cancel);
+        var keyboard = message.Options.Count == 0 ? null
+            : new InlineKeyboardMarkup(message.Options.Select(o => new[] { InlineKeyboardButton.WithCallbackData(o.Label, o.Id) }));
+        var sent = await _bot.SendMessage(chatId, message.Text, replyMarkup: keyboard, cancellationToken: cancel);
+        return sent.MessageId;
+    }
+
+    /// <summary>Keeps a message id of the chat for /exit and /forget; older ids are dropped on the way.</summary>
+    public async Task RememberAsync(string key, int messageId, bool onlyIfAddressed, CancellationToken cancel)
+    {
+        using var _ = await _locks.EnterAsync(key, cancel);
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+        // A /forget may have run while this message was on its way: then nothing of the chat is kept.
+        if (onlyIfAddressed && !await db.Addresses.AnyAsync(a => a.Key == key, cancel))
+        {
+            return;
+        }
+        var now = _clock.GetUtcNow().UtcDateTime;
+        var old = now - DeletableFor;
+        await db.TelegramMessages.Where(m => m.ConversationKey == key && m.SentAt < old).ExecuteDeleteAsync(cancel);
+        db.TelegramMessages.Add(new TelegramMessage { ConversationKey = key, MessageId = messageId, SentAt = now });
+        await db.SaveChangesAsync(cancel);
+    }
+
+    /// <summary>
+    /// /exit and /forget: deletes what Telegram still lets the bot delete in this chat, forgets the ids,
+    /// then says the one neutral line (not stored anywhere).
+    /// </summary>
+    /// <param name="forget">After /forget even the final line's id is not kept; after /exit it is, for a later /forget.</param>
+    public async Task ClearChatAsync(string key, long chatId, int? userMessageId, IReadOnlyList<BotMessage> finalLines, bool forget,
+        CancellationToken cancel)
+    {
+        List<int> ids;
+        await using (var scope = _scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+            var since = _clock.GetUtcNow().UtcDateTime - DeletableFor;
+            ids = await db.TelegramMessages.Where(m => m.ConversationKey == key && m.SentAt >= since)
+                .Select(m => m.MessageId).ToListAsync(cancel);
+            await db.TelegramMessages.Where(m => m.ConversationKey == key).ExecuteDeleteAsync(cancel);
+        }
+        if (userMessageId is { } own)
+        {
+            ids.Add(own);
+        }
+        foreach (var batch in ids.Distinct().Order().Chunk(100))   // deleteMessages takes 1 to 100 ids
+        {
+            await BestEffortAsync("deleteMessages", key, () => _bot.DeleteMessages(chatId, batch, cancel));
+        }
+        foreach (var line in finalLines)
+        {
+            var sent = await SendDirectAsync(chatId, line, cancel);
+            if (!forget)
+            {
+                await RememberAsync(key, sent, onlyIfAddressed: true, cancel);
+            }
+        }
+        _log.LogInformation("Telegram chat {ConversationKey}: {Count} messages deleted", Pseudonym.Of(key), ids.Count);
+    }
+
+    /// <summary>Editing, answering a callback, the chat action and the menu may fail (old message, "not modified"): logged, never fatal.</summary>
+    /// <param name="key">The conversation it is for, or null for the bot's own set-up calls.</param>
+    public async Task BestEffortAsync(string method, string? key, Func<Task> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogInformation("Telegram {Method} for {ConversationKey} failed: {Error}", method, key is null ? "-" : Pseudonym.Of(key), Describe(e));
+        }
+    }
+
+    /// <summary>The kind of failure and Telegram's short description; never a request body (it holds a chat id).</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        global::Telegram.Bot.Exceptions.ApiRequestException api => $"{api.ErrorCode} {api.Message}",
+        _ => e.GetType().Name,
+    };
+
+    public ValueTask DisposeAsync() => _limiter.DisposeAsync();
+}

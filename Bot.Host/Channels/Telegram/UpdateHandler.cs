@@ -1,0 +1,156 @@
+using System.Globalization;
+using Bot.Content;
+using Bot.Dialogs;
+using Bot.Host.Storage;
+using Bot.Host.Turns;
+using Microsoft.EntityFrameworkCore;
+using Telegram.Bot;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+
+namespace Bot.Host.Channels.Telegram;
+
+/// <summary>
+/// Turns one Telegram update into a channel-free <see cref="UserTurn"/>. Webhook and polling both come here;
+/// it returns once the turn is committed, so the caller may then acknowledge the update.
+/// </summary>
+public sealed class UpdateHandler(
+    ConversationService conversations, TelegramSender sender, ITelegramBotClient bot, BotContent content,
+    IServiceScopeFactory scopes, ConversationLocks locks, TimeProvider clock, ILogger<UpdateHandler> log)
+{
+    private const int MaxTextLength = 4096;
+
+    /// <summary>The chat an update belongs to, for ordering; null when the bot ignores it.</summary>
+    public static long? ChatOf(Update update) => update switch
+    {
+        { Message.Chat: { Type: ChatType.Private } chat } => chat.Id,
+        { EditedMessage.Chat: { Type: ChatType.Private } chat } => chat.Id,
+        { CallbackQuery.Message.Chat: { Type: ChatType.Private } chat } => chat.Id,
+        _ => null,
+    };
+
+    public Task HandleAsync(Update update, CancellationToken cancel)
+    {
+        var inboundId = "telegram:" + update.Id.ToString(CultureInfo.InvariantCulture);
+        return update switch
+        {
+            { Message: { Chat.Type: ChatType.Private } message } => OnMessageAsync(message, inboundId, cancel),
+            { CallbackQuery: { Message.Chat.Type: ChatType.Private } query } => OnCallbackAsync(query, inboundId, cancel),
+            { EditedMessage: { Chat.Type: ChatType.Private } edited } => OnUnsupportedAsync(edited, inboundId, cancel),
+            // Groups, channels, inline queries, members joining: the bot works in private chats only.
+            _ => Task.CompletedTask,
+        };
+    }
+
+    private async Task OnMessageAsync(Message message, string inboundId, CancellationToken cancel)
+    {
+        if (message.Text is not { } text)
+        {
+            await OnUnsupportedAsync(message, inboundId, cancel);
+            return;
+        }
+        var chatId = message.Chat.Id;
+        var key = TelegramSender.KeyOf(chatId);
+        _ = sender.BestEffortAsync("sendChatAction", key, () => bot.SendChatAction(chatId, ChatAction.Typing, cancellationToken: cancel));
+        // Over-long or control-character text is not an answer: the engine asks again, clearly.
+        text = text.Length > MaxTextLength ? "" : new string(text.Where(c => !char.IsControl(c) || c == '\n').ToArray());
+        var turn = UserTurn.Typed(text, message.From?.LanguageCode);
+        var result = await conversations.HandleAsync(key, TelegramSender.ChannelName, turn, inboundId, Address(chatId), cancel);
+        await AfterTurnAsync(result, key, chatId, message.MessageId, cancel);
+    }
+
+    private async Task OnCallbackAsync(CallbackQuery query, string inboundId, CancellationToken cancel)
+    {
+        var question = query.Message!;
+        var chatId = question.Chat.Id;
+        var key = TelegramSender.KeyOf(chatId);
+        // Stops the spinner on the button at once, whatever happens next.
+        await sender.BestEffortAsync("answerCallbackQuery", key, () => bot.AnswerCallbackQuery(query.Id, cancellationToken: cancel));
+        // The data is whatever the client sent: the engine checks it against the current question.
+        var data = query.Data ?? "";
+        var turn = UserTurn.Pressed(data.Length > 64 ? "" : data, query.From.LanguageCode);
+        var result = await conversations.HandleAsync(key, TelegramSender.ChannelName, turn, inboundId, Address(chatId), cancel);
+        if (result is null)
+        {
+            return;
+        }
+        if (result.Effect == TurnEffect.None && question is { Date.Year: > 1970 })   // an inaccessible message has date 0
+        {
+            await ShowChosenAsync(key, question, data, cancel);
+        }
+        await AfterTurnAsync(result, key, chatId, userMessageId: null, cancel);
+    }
+
+    /// <summary>The question keeps its text plus the chosen answer, without its keyboard: the chat reads as a clean history.</summary>
+    private Task ShowChosenAsync(string key, Message question, string data, CancellationToken cancel)
+    {
+        var chosen = question.ReplyMarkup?.InlineKeyboard.SelectMany(row => row).FirstOrDefault(b => b.CallbackData == data);
+        return chosen is null || question.Text is null
+            ? sender.BestEffortAsync("editMessageReplyMarkup", key,
+                () => bot.EditMessageReplyMarkup(question.Chat.Id, question.MessageId, replyMarkup: null, cancellationToken: cancel))
+            : sender.BestEffortAsync("editMessageText", key,
+                () => bot.EditMessageText(question.Chat.Id, question.MessageId, $"{question.Text}\n\n› {chosen.Text}", replyMarkup: null, cancellationToken: cancel));
+    }
+
+    private async Task AfterTurnAsync(TurnResult? result, string key, long chatId, int? userMessageId, CancellationToken cancel)
+    {
+        switch (result?.Effect)
+        {
+            case null:
+                return;   // already handled: a re-delivered update
+            case TurnEffect.None when userMessageId is { } id:
+                await sender.RememberAsync(key, id, onlyIfAddressed: true, cancel);
+                break;
+            case TurnEffect.QuickExit or TurnEffect.Forget:
+                await sender.ClearChatAsync(key, chatId, userMessageId, result.Messages, forget: result.Effect == TurnEffect.Forget, cancel);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Photos, voice, stickers, files, locations, contacts and edits are not read (they may hold a face, a voice or a place):
+    /// one polite line, once per update, in the conversation's language. Nothing of the content is kept.
+    /// </summary>
+    private async Task OnUnsupportedAsync(Message message, string inboundId, CancellationToken cancel)
+    {
+        var chatId = message.Chat.Id;
+        var key = TelegramSender.KeyOf(chatId);
+        string? language;
+        using (await locks.EnterAsync(key, cancel))
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+            if (await db.InboundSeen.AnyAsync(s => s.Id == inboundId, cancel))
+            {
+                return;
+            }
+            db.InboundSeen.Add(new InboundSeen { Id = inboundId, ReceivedAt = clock.GetUtcNow().UtcDateTime });
+            await db.SaveChangesAsync(cancel);
+            var state = await db.Conversations.AsNoTracking().Where(c => c.Key == key).Select(c => c.State).FirstOrDefaultAsync(cancel);
+            language = state is null ? null
+                : System.Text.Json.JsonSerializer.Deserialize<ConversationState>(state, ConversationService.Json)?.Language;
+        }
+        language ??= BotContent.LanguageCodes.FirstOrDefault(code =>
+            message.From?.LanguageCode?.StartsWith(code, StringComparison.OrdinalIgnoreCase) == true) ?? "kk";
+        var reply = new BotMessage(content[language].Text("telegram.unsupported"), []);
+        log.LogInformation("Telegram {ConversationKey} sent {Kind}: not read", Pseudonym.Of(key), message.Type);
+        var sent = await sender.SendDirectAsync(chatId, reply, cancel);
+        await sender.RememberAsync(key, message.MessageId, onlyIfAddressed: true, cancel);
+        await sender.RememberAsync(key, sent, onlyIfAddressed: true, cancel);
+    }
+
+    /// <summary>A turn that failed for good: say sorry in the person's language; the stored state is as before the update.</summary>
+    public async Task ApologiseAsync(Update update, CancellationToken cancel)
+    {
+        if (ChatOf(update) is not { } chatId)
+        {
+            return;
+        }
+        var locale = (update.Message ?? update.EditedMessage)?.From?.LanguageCode ?? update.CallbackQuery?.From.LanguageCode;
+        var language = BotContent.LanguageCodes.FirstOrDefault(code => locale?.StartsWith(code, StringComparison.OrdinalIgnoreCase) == true) ?? "kk";
+        await sender.BestEffortAsync("sendMessage", TelegramSender.KeyOf(chatId),
+            () => sender.SendDirectAsync(chatId, new BotMessage(content[language].Text("telegram.error"), []), cancel));
+    }
+
+    private static string Address(long chatId) => chatId.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Bot.Tests.Host.Telegram;
+
+/// <summary>One Bot API call as the fake server received it.</summary>
+public sealed record ApiCall(string Method, JsonObject Body, DateTime At, bool Ok);
+
+/// <summary>
+/// A small stand-in for the Telegram Bot API on loopback: queues updates for getUpdates, answers the methods
+/// the bot calls, records every call, and can answer sendMessage with 429 and retry_after.
+/// </summary>
+public sealed class FakeBotApi : IAsyncDisposable
+{
+    public const string Token = "123456:TEST-token_abcdef";
+
+    private readonly WebApplication _app;
+    private readonly Lock _gate = new();
+    private readonly List<ApiCall> _calls = [];
+    private readonly List<JsonObject> _updates = [];
+    private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _nextUpdateId = 1000;
+    private int _nextMessageId = 1;
+    private int _tooManyRequests;
+
+    public string Url { get; private set; } = "";
+
+    /// <summary>Methods answered with 400, as Telegram does for "message is not modified" or a server that lacks a method.</summary>
+    public HashSet<string> Refused { get; } = [];
+
+    /// <summary>Seconds the next 429s ask the bot to wait.</summary>
+    public int RetryAfter { get; set; } = 1;
+
+    private FakeBotApi()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        _app = builder.Build();
+        _app.MapPost("/bot{token}/{method}", HandleAsync);
+    }
+
+    public static async Task<FakeBotApi> StartAsync()
+    {
+        var api = new FakeBotApi();
+        await api._app.StartAsync();
+        api.Url = api._app.Urls.First();
+        return api;
+    }
+
+    /// <summary>The next <paramref name="count"/> sendMessage calls get 429 Too Many Requests.</summary>
+    public void AnswerTooManyRequests(int count)
+    {
+        lock (_gate)
+        {
+            _tooManyRequests = count;
+        }
+    }
+
+    public IReadOnlyList<ApiCall> Calls(string? method = null)
+    {
+        lock (_gate)
+        {
+            return _calls.Where(c => method is null || c.Method == method).ToList();
+        }
+    }
+
+    /// <summary>The messages delivered to a chat, in order.</summary>
+    public IReadOnlyList<ApiCall> Sent(long chatId) =>
+        Calls("sendMessage").Where(c => c.Ok && (long)c.Body["chat_id"]! == chatId).ToList();
+
+    public int NextUpdateId()
+    {
+        lock (_gate)
+        {
+            return _nextUpdateId++;
+        }
+    }
+
+    public int NextMessageId()
+    {
+        lock (_gate)
+        {
+            return _nextMessageId++;
+        }
+    }
+
+    /// <summary>Queues an update for getUpdates (the same object twice is a re-delivery).</summary>
+    public void Enqueue(JsonObject update)
+    {
+        lock (_gate)
+        {
+            _updates.Add(update);
+            _arrived.TrySetResult();
+        }
+    }
+
+    private async Task<IResult> HandleAsync(string token, string method, HttpContext http)
+    {
+        if (token != Token)
+        {
+            return Results.Json(new { ok = false, error_code = 401, description = "Unauthorized" }, statusCode: 401);
+        }
+        using var reader = new StreamReader(http.Request.Body);
+        var text = await reader.ReadToEndAsync();
+        var body = string.IsNullOrWhiteSpace(text) ? [] : JsonNode.Parse(text)!.AsObject();
+        if (method == "getUpdates")
+        {
+            return Results.Json(new JsonObject { ["ok"] = true, ["result"] = await UpdatesAsync(body) });
+        }
+        var tooMany = false;
+        lock (_gate)
+        {
+            if (method == "sendMessage" && _tooManyRequests > 0)
+            {
+                _tooManyRequests--;
+                tooMany = true;
+            }
+            if (method == "sendMessage" && !tooMany)
+            {
+                body["_message_id"] = _nextMessageId++;   // the id the bot gets back, for the tests' callbacks
+            }
+            _calls.Add(new ApiCall(method, body, DateTime.UtcNow, !tooMany));
+        }
+        if (Refused.Contains(method))
+        {
+            return Results.Json(new { ok = false, error_code = 400, description = "Bad Request: message is not modified" }, statusCode: 400);
+        }
+        if (tooMany)
+        {
+            return Results.Json(new JsonObject
+            {
+                ["ok"] = false, ["error_code"] = 429, ["description"] = $"Too Many Requests: retry after {RetryAfter}",
+                ["parameters"] = new JsonObject { ["retry_after"] = RetryAfter },
+            }, statusCode: 429);
+        }
+        JsonNode? result = method switch
+        {
+            "getMe" => new JsonObject { ["id"] = 123456, ["is_bot"] = true, ["first_name"] = "Test", ["username"] = "test_bot" },
+            "sendMessage" => Message(body, (int)body["_message_id"]!),
+            "editMessageText" or "editMessageReplyMarkup" => Message(body, (int)body["message_id"]!),
+            "answerCallbackQuery" or "deleteMessage" or "deleteMessages" or "setMyCommands" or "sendChatAction"
+                or "setWebhook" or "deleteWebhook" => true,
+            _ => null,
+        };
+        return result is null
+            ? Results.Json(new { ok = false, error_code = 404, description = "Not Found: method not found" }, statusCode: 404)
+            : Results.Json(new JsonObject { ["ok"] = true, ["result"] = result });
+    }
+
+    private static JsonObject Message(JsonObject body, int messageId) => new()
+    {
+        ["message_id"] = messageId,
+        ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        ["chat"] = new JsonObject { ["id"] = body["chat_id"]!.DeepClone(), ["type"] = "private" },
+        ["text"] = body["text"]?.DeepClone(),
+        ["reply_markup"] = body["reply_markup"]?.DeepClone(),
+    };
+
+    /// <summary>Long polling: confirms what is below the offset, then waits (at most the timeout) for something to hand out.</summary>
+    private async Task<JsonArray> UpdatesAsync(JsonObject body)
+    {
+        var offset = (int?)body["offset"] ?? 0;
+        var timeout = TimeSpan.FromSeconds(Math.Min((int?)body["timeout"] ?? 0, 2));
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            Task arrived;
+            lock (_gate)
+            {
+                _updates.RemoveAll(u => (int)u["update_id"]! < offset);
+                if (_updates.Count > 0 || DateTime.UtcNow >= deadline)
+                {
+                    return new JsonArray(_updates.Take(100).Select(u => (JsonNode)u.DeepClone()).ToArray());
+                }
+                if (_arrived.Task.IsCompleted)
+                {
+                    _arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+                arrived = _arrived.Task;
+            }
+            await Task.WhenAny(arrived, Task.Delay(TimeSpan.FromTicks(Math.Max(0, (deadline - DateTime.UtcNow).Ticks))));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
