@@ -21,7 +21,8 @@ public interface IChannelSender
 /// in parallel, again after a failure or a restart, each message marked once it is delivered.
 /// </summary>
 public sealed class OutboxDispatcher(
-    IServiceScopeFactory scopes, IEnumerable<IChannelSender> senders, Sealed secrets, TimeProvider clock, ILogger<OutboxDispatcher> log)
+    IServiceScopeFactory scopes, TurnWriter writer, IEnumerable<IChannelSender> senders, Sealed secrets, TimeProvider clock,
+    ILogger<OutboxDispatcher> log)
     : BackgroundService
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(2);
@@ -115,7 +116,7 @@ public sealed class OutboxDispatcher(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var pending = await db.Outbox.Where(m => m.ConversationKey == key && m.DeliveredAt == null).OrderBy(m => m.Id).ToListAsync(cancel);
+        var pending = await db.Outbox.AsNoTracking().Where(m => m.ConversationKey == key && m.DeliveredAt == null).OrderBy(m => m.Id).ToListAsync(cancel);
         if (pending.Count == 0 || pending[0].NextAttemptAt > now || !_senders.TryGetValue(pending[0].Channel, out var sender))
         {
             return;
@@ -132,15 +133,18 @@ public sealed class OutboxDispatcher(
             try
             {
                 await sender.SendAsync(new OutboundMessage(row.Id, key, address, message), cancel);
-                row.DeliveredAt = clock.GetUtcNow().UtcDateTime;
-                await db.SaveChangesAsync(cancel);
+                var delivered = clock.GetUtcNow().UtcDateTime;
+                await writer.WriteAsync(write => write.Outbox.Where(m => m.Id == row.Id)
+                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.DeliveredAt, delivered)));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Order matters within a conversation: stop here and try this one again later.
-                row.Attempts++;
-                row.NextAttemptAt = clock.GetUtcNow().UtcDateTime + Backoff(row.Attempts);
-                await db.SaveChangesAsync(cancel);
+                var attempts = row.Attempts + 1;
+                var next = clock.GetUtcNow().UtcDateTime + Backoff(attempts);
+                await writer.WriteAsync(write => write.Outbox.Where(m => m.Id == row.Id)
+                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.Attempts, attempts).SetProperty(m => m.NextAttemptAt, next)));
+                row.Attempts = attempts;
                 log.LogWarning("Delivery to {ConversationKey} on {Channel} failed (attempt {Attempt}): {Error}",
                     Pseudonym.Of(key), row.Channel, row.Attempts, e.GetType().Name);
                 return;

@@ -14,7 +14,7 @@ public sealed class RetentionOptions
 }
 
 /// <summary>Keeps nothing longer than it must (clauses 28, 31): a background sweep that logs counts only.</summary>
-public sealed class Retention(IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<RetentionOptions> options,
+public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IOptions<RetentionOptions> options,
     TimeProvider clock, ILogger<Retention> log) : BackgroundService
 {
     public sealed record Swept(int Conversations, int Replies, int InboundIds);
@@ -42,15 +42,16 @@ public sealed class Retention(IServiceScopeFactory scopes, Microsoft.Extensions.
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var idleSince = now - options.Value.IdleConversation;
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancel);
-        var idle = db.Conversations.Where(c => c.UpdatedAt < idleSince).Select(c => c.Key);
-        var replies = await db.Outbox.Where(m => idle.Contains(m.ConversationKey) || m.CreatedAt < now - options.Value.Reply).ExecuteDeleteAsync(cancel);
-        await db.Addresses.Where(a => idle.Contains(a.Key)).ExecuteDeleteAsync(cancel);
-        var conversations = await db.Conversations.Where(c => c.UpdatedAt < idleSince).ExecuteDeleteAsync(cancel);
-        var inbound = await db.InboundSeen.Where(s => s.ReceivedAt < now - options.Value.InboundId).ExecuteDeleteAsync(cancel);
-        await transaction.CommitAsync(cancel);
-        return new Swept(conversations, replies, inbound);
+        var swept = new Swept(0, 0, 0);
+        await writer.WriteAsync(async db =>
+        {
+            var idle = db.Conversations.Where(c => c.UpdatedAt < idleSince).Select(c => c.Key);
+            var replies = await db.Outbox.Where(m => idle.Contains(m.ConversationKey) || m.CreatedAt < now - options.Value.Reply).ExecuteDeleteAsync(cancel);
+            await db.Addresses.Where(a => idle.Contains(a.Key)).ExecuteDeleteAsync(cancel);
+            var conversations = await db.Conversations.Where(c => c.UpdatedAt < idleSince).ExecuteDeleteAsync(cancel);
+            var inbound = await db.InboundSeen.Where(s => s.ReceivedAt < now - options.Value.InboundId).ExecuteDeleteAsync(cancel);
+            swept = new Swept(conversations, replies, inbound);
+        });
+        return swept;
     }
 }

@@ -1,41 +1,40 @@
 using System.Threading.Channels;
-using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Host.Storage;
 
-/// <summary>Everything one turn writes, committed together.</summary>
-public sealed record TurnWrite(
-    ConversationRecord Conversation,
-    bool ConversationExists,
-    IReadOnlyList<object> Added,
-    ChannelAddress? Address,
-    bool AddressExists);
-
 /// <summary>
-/// Group commit: turns queue their writes, one writer commits all that are waiting in a single
-/// transaction (one fsync for many turns), and each turn is acknowledged only once its write is
-/// durable. SQLite has one writer at a time anyway; this keeps it busy instead of contended.
+/// The one writer of the hot path (group commit): turns, delivery marks and channel bookkeeping
+/// queue their writes, one loop applies all that are waiting in a single transaction (one fsync for
+/// many), and each caller goes on only once its write is durable. SQLite has one writer at a time
+/// anyway; this keeps it busy instead of contended, so no caller ever meets SQLITE_BUSY.
 /// </summary>
 public sealed class TurnWriter(IServiceScopeFactory scopes, ILogger<TurnWriter> log) : BackgroundService
 {
     private const int MaxBatch = 256;
-    private readonly Channel<(TurnWrite Write, TaskCompletionSource Done)> _queue =
-        Channel.CreateUnbounded<(TurnWrite, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(Func<BotDb, Task> Apply, TaskCompletionSource Done)> _queue =
+        Channel.CreateUnbounded<(Func<BotDb, Task>, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
 
-    public Task WriteAsync(TurnWrite write)
+    /// <param name="apply">Adds, changes or deletes through the given context; it may run again if its batch fails.</param>
+    public Task WriteAsync(Func<BotDb, Task> apply)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite((write, done)))
+        if (!_queue.Writer.TryWrite((apply, done)))
         {
             done.SetException(new InvalidOperationException("The host is stopping."));
         }
         return done.Task;
     }
 
+    public Task WriteAsync(Action<BotDb> apply) => WriteAsync(db =>
+    {
+        apply(db);
+        return Task.CompletedTask;
+    });
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<(TurnWrite Write, TaskCompletionSource Done)>(MaxBatch);
-        // Drain what is queued even while stopping: a turn waiting here was not yet acknowledged.
+        var batch = new List<(Func<BotDb, Task> Apply, TaskCompletionSource Done)>(MaxBatch);
+        // Drain what is queued even while stopping: a caller waiting here was not yet acknowledged.
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
@@ -44,18 +43,18 @@ public sealed class TurnWriter(IServiceScopeFactory scopes, ILogger<TurnWriter> 
             }
             try
             {
-                await CommitAsync(batch.Select(b => b.Write));
+                await CommitAsync(batch.Select(b => b.Apply));
                 batch.ForEach(b => b.Done.SetResult());
             }
             catch (Exception e) when (batch.Count > 1)
             {
                 // One bad write must not fail the others: commit them one by one.
-                log.LogWarning("A batch of {Count} turns failed ({Error}); committing them one by one", batch.Count, e.GetType().Name);
-                foreach (var (write, done) in batch)
+                log.LogWarning("A batch of {Count} writes failed ({Error}); committing them one by one", batch.Count, e.GetType().Name);
+                foreach (var (apply, done) in batch)
                 {
                     try
                     {
-                        await CommitAsync([write]);
+                        await CommitAsync([apply]);
                         done.SetResult();
                     }
                     catch (Exception single)
@@ -82,33 +81,17 @@ public sealed class TurnWriter(IServiceScopeFactory scopes, ILogger<TurnWriter> 
         return base.StopAsync(cancellationToken);
     }
 
-    private async Task CommitAsync(IEnumerable<TurnWrite> writes)
+    /// <summary>One transaction; each write is saved before the next runs, so a delete sees what an earlier write added.</summary>
+    private async Task CommitAsync(IEnumerable<Func<BotDb, Task>> applies)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        foreach (var write in writes)
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        foreach (var apply in applies)
         {
-            if (write.ConversationExists)
-            {
-                db.Conversations.Update(write.Conversation);
-            }
-            else
-            {
-                db.Conversations.Add(write.Conversation);
-            }
-            if (write.Address is { } address)
-            {
-                if (write.AddressExists)
-                {
-                    db.Addresses.Update(address);
-                }
-                else
-                {
-                    db.Addresses.Add(address);
-                }
-            }
-            db.AddRange(write.Added);
+            await apply(db);
+            await db.SaveChangesAsync();
         }
-        await db.SaveChangesAsync();
+        await transaction.CommitAsync();
     }
 }

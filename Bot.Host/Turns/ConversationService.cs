@@ -65,7 +65,7 @@ public sealed class ConversationService(
         var now = clock.GetUtcNow().UtcDateTime;
         if (result.Effect == TurnEffect.Forget)
         {
-            await EraseAsync(key, inboundId, now, cancel);
+            await EraseAsync(key, inboundId, now);
             _cache.TryRemove(key, out var _);
             log.LogInformation("Turn {ConversationKey} erased the conversation", Pseudonym.Of(key));
             return result;
@@ -87,12 +87,33 @@ public sealed class ConversationService(
             }));
         }
         var json = JsonSerializer.Serialize(state, Json);
+        var conversation = new ConversationRecord { Key = key, Channel = channel, State = json, UpdatedAt = now };
         var newAddress = address is not null && address != stored.Address
             ? new ChannelAddress { Key = key, Channel = channel, Address = secrets.Seal(address), UpdatedAt = now }
             : null;
-        await writer.WriteAsync(new TurnWrite(
-            new ConversationRecord { Key = key, Channel = channel, State = json, UpdatedAt = now },
-            stored.State is not null, added, newAddress, stored.Address is not null));
+        await writer.WriteAsync(db =>
+        {
+            if (stored.State is null)
+            {
+                db.Conversations.Add(conversation);
+            }
+            else
+            {
+                db.Conversations.Update(conversation);
+            }
+            if (newAddress is not null)
+            {
+                if (stored.Address is null)
+                {
+                    db.Addresses.Add(newAddress);
+                }
+                else
+                {
+                    db.Addresses.Update(newAddress);
+                }
+            }
+            db.AddRange(added);
+        });
         if (_cache.Count >= CacheLimit)
         {
             _cache.Clear();
@@ -132,22 +153,17 @@ public sealed class ConversationService(
     }
 
     /// <summary>/forget: nothing of the conversation stays but the update's id, so a re-delivered /forget stays handled.</summary>
-    private async Task EraseAsync(string key, string? inboundId, DateTime now, CancellationToken cancel)
+    private Task EraseAsync(string key, string? inboundId, DateTime now) => writer.WriteAsync(async db =>
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancel);
         if (inboundId is not null)
         {
             db.InboundSeen.Add(new InboundSeen { Id = inboundId, ReceivedAt = now });
-            await db.SaveChangesAsync(cancel);
         }
-        await db.Outbox.Where(m => m.ConversationKey == key).ExecuteDeleteAsync(cancel);
-        await db.Escalations.Where(e => e.ConversationKey == key).ExecuteDeleteAsync(cancel);
-        await db.Addresses.Where(a => a.Key == key).ExecuteDeleteAsync(cancel);
-        await db.Conversations.Where(c => c.Key == key).ExecuteDeleteAsync(cancel);
-        await transaction.CommitAsync(cancel);
-    }
+        await db.Outbox.Where(m => m.ConversationKey == key).ExecuteDeleteAsync();
+        await db.Escalations.Where(e => e.ConversationKey == key).ExecuteDeleteAsync();
+        await db.Addresses.Where(a => a.Key == key).ExecuteDeleteAsync();
+        await db.Conversations.Where(c => c.Key == key).ExecuteDeleteAsync();
+    });
 
     private static EscalationRecord ToRecord(string key, EscalationRequest e, DateTime now) => new()
     {

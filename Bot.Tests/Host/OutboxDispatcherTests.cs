@@ -80,7 +80,9 @@ public class OutboxDispatcherTests
             await db.SaveChangesAsync();
         }
 
-        var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), [new HttpChannel(http)], secrets, clock,
+        var writer = new TurnWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<TurnWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), writer, [new HttpChannel(http)], secrets, clock,
             NullLogger<OutboxDispatcher>.Instance);
         await dispatcher.StartAsync(CancellationToken.None);
         dispatcher.Notify("a");
@@ -93,6 +95,7 @@ public class OutboxDispatcherTests
         }
         await Task.Delay(200);   // anything sent twice would arrive now
         await dispatcher.StopAsync(CancellationToken.None);
+        await writer.StopAsync(CancellationToken.None);
 
         Assert.True(refused >= 2, "the stand-in was down when the first replies were tried");
         Assert.Equal(["a1", "a2", "a3", "a4", "a5"], received.Where(r => r.Address == "chat-a").Select(r => r.Text));

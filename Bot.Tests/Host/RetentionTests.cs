@@ -32,9 +32,11 @@ public class RetentionTests
             await db.SaveChangesAsync();
         }
 
-        var retention = new Retention(services.GetRequiredService<IServiceScopeFactory>(),
-            Microsoft.Extensions.Options.Options.Create(new RetentionOptions()), clock, NullLogger<Retention>.Instance);
+        var writer = new TurnWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<TurnWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        var retention = new Retention(writer, Microsoft.Extensions.Options.Options.Create(new RetentionOptions()), clock, NullLogger<Retention>.Instance);
         var swept = await retention.SweepAsync(CancellationToken.None);
+        await writer.StopAsync(CancellationToken.None);
 
         Assert.Equal(new Retention.Swept(1, 2, 1), swept);
         await using var check = services.CreateAsyncScope();

@@ -22,13 +22,15 @@ public class TurnWriterTests
         var writer = new TurnWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<TurnWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
 
-        static TurnWrite Write(string key, string seen) => new(
-            new ConversationRecord { Key = key, Channel = "test", State = "{}", UpdatedAt = DateTime.UtcNow },
-            ConversationExists: false, [new InboundSeen { Id = seen, ReceivedAt = DateTime.UtcNow }], null, false);
+        Task Write(string key, string seen) => writer.WriteAsync(db =>
+        {
+            db.Conversations.Add(new ConversationRecord { Key = key, Channel = "test", State = "{}", UpdatedAt = DateTime.UtcNow });
+            db.InboundSeen.Add(new InboundSeen { Id = seen, ReceivedAt = DateTime.UtcNow });
+        });
 
-        await writer.WriteAsync(Write("first", "update:1"));
+        await Write("first", "update:1");
         // Queued together: the second repeats an update id already stored, so its insert must fail.
-        var writes = new[] { Write("a", "update:2"), Write("b", "update:1"), Write("c", "update:3") }.Select(writer.WriteAsync).ToArray();
+        var writes = new[] { Write("a", "update:2"), Write("b", "update:1"), Write("c", "update:3") };
         await Assert.ThrowsAsync<DbUpdateException>(() => writes[1]);
         await writes[0];
         await writes[2];

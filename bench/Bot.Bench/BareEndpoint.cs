@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,8 @@ namespace Bot.Bench;
 /// </summary>
 public static class BareEndpoint
 {
-    public static Task<HostProcess> StartAsync() => HostProcess.StartAsync(program: ["Bot.Bench.dll", "--bare"]);
+    public static Task<HostProcess> StartAsync(string botApi) =>
+        HostProcess.StartAsync(settings: new Dictionary<string, string> { ["Bench:BotApi"] = botApi }, program: ["Bot.Bench.dll", "--bare"]);
 
     public static async Task RunAsync(string[] args)
     {
@@ -36,8 +38,34 @@ public static class BareEndpoint
                 : Results.Json(new { id = id + "|u1" });
         });
         app.MapGet("/v3/directline/conversations/{id}/activities", () => Results.Bytes(reply, "application/json"));
+
+        // Telegram: the same update parsed by the same library, and a question of the same size sent back.
+        using var botApi = new HttpClient { BaseAddress = new Uri(app.Configuration["Bench:BotApi"] + "/bot" + TelegramPath.Token + "/") };
+        app.MapPost("/telegram/webhook", async (HttpRequest request) =>
+        {
+            if (request.Headers["X-Telegram-Bot-Api-Secret-Token"] != TelegramPath.Secret)
+            {
+                return Results.Unauthorized();
+            }
+            var update = await JsonSerializer.DeserializeAsync<Telegram.Bot.Types.Update>(request.Body, Telegram.Bot.JsonBotAPI.Options);
+            var chat = update?.Message?.Chat.Id ?? update?.CallbackQuery?.Message?.Chat.Id ?? 0;
+            using var sent = await botApi.PostAsync("sendMessage", JsonContent.Create(TelegramQuestion(chat)));
+            sent.EnsureSuccessStatusCode();
+            return Results.Ok();
+        });
         await app.RunAsync();
     }
+
+    private static object TelegramQuestion(long chat) => new
+    {
+        chat_id = chat,
+        text = "Question 3\nDoes someone else keep your passport or ID and not give it back when you ask?",
+        reply_markup = new
+        {
+            inline_keyboard = new[] { "yes", "no", "not-sure", "skip", "stop" }
+                .Select(name => new[] { new { text = name, callback_data = "12." + name } }).ToArray(),
+        },
+    };
 
     /// <summary>A screening question as the host sends it: text and five options.</summary>
     private static Activity Question() => new()

@@ -24,16 +24,19 @@ var report = new Report(Environment.ProcessorCount, Environment.OSVersion.ToStri
 
 Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}; {duration.TotalSeconds:0} s per level");
 
-await using (var bare = await BareEndpoint.StartAsync())
+await using var botApi = await BotApiStandIn.StartAsync();
+var telegram = new TelegramPath(botApi);
+await using (var bare = await BareEndpoint.StartAsync(botApi.Url))
 {
     foreach (var concurrency in levels)
     {
-        report.Runs.Add(await Load.RunAsync("ceiling (bare endpoint)", bare.BaseAddress, concurrency, duration, WebChatPath.Bare));
+        report.Runs.Add(await Load.RunAsync("ceiling: web chat", bare.BaseAddress, concurrency, duration, WebChatPath.Bare));
+        report.Runs.Add(await Load.RunAsync("ceiling: telegram", bare.BaseAddress, concurrency, duration, telegram.Bare));
     }
 }
 
 // Everything comes from one loopback address here: the per-client limits would measure themselves.
-var hostSettings = new Dictionary<string, string>
+var hostSettings = new Dictionary<string, string>(TelegramPath.HostSettings(botApi))
 {
     ["Abuse:RequestsPerMinutePerClient"] = "0",
     ["Abuse:NewConversationsPerMinutePerClient"] = "0",
@@ -43,6 +46,9 @@ await using (var host = await HostProcess.StartAsync(settings: hostSettings))
     foreach (var concurrency in levels)
     {
         report.Runs.Add(await Load.RunAsync("web chat", host.BaseAddress, concurrency, duration, WebChatPath.Walk));
+        telegram.Acknowledged.Clear();
+        report.Runs.Add(await Load.RunAsync("telegram", host.BaseAddress, concurrency, duration, telegram.Walk));
+        report.WebhookAckP99Ms[concurrency] = Load.Percentile([.. telegram.Acknowledged.Order()], 0.99);
     }
     report.Memory = await MemoryProbe.RunAsync(host, memoryConversations);
 }
@@ -71,6 +77,7 @@ namespace Bot.Bench
         public DateTimeOffset At { get; } = at;
         public List<Run> Runs { get; } = [];
         public Memory? Memory { get; set; }
+        public Dictionary<int, double> WebhookAckP99Ms { get; } = [];
         public double StartupMs { get; set; }
 
         public void Print()
@@ -80,9 +87,9 @@ namespace Bot.Bench
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
             foreach (var run in Runs)
             {
-                var ceiling = Runs.FirstOrDefault(r => r.Path.StartsWith("ceiling", StringComparison.Ordinal) && r.Concurrency == run.Concurrency);
-                var ratio = ceiling is null || run == ceiling ? "" : (100 * run.TurnsPerSecond / ceiling.TurnsPerSecond).ToString("0", CultureInfo.InvariantCulture) + "%";
-                var target = run == ceiling ? "" : run.Concurrency switch
+                var ceiling = Runs.FirstOrDefault(r => r.Path == "ceiling: " + run.Path && r.Concurrency == run.Concurrency);
+                var ratio = ceiling is null ? "" : (100 * run.TurnsPerSecond / ceiling.TurnsPerSecond).ToString("0", CultureInfo.InvariantCulture) + "%";
+                var target = ceiling is null ? "" : run.Concurrency switch
                 {
                     50 => "≥ 30% of ceiling, p99 < 25 ms",
                     500 => "acknowledged < 1 s at p99",
@@ -96,6 +103,11 @@ namespace Bot.Bench
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"\nMemory: {m.ResidentMb:0} MB resident with {m.Conversations} conversations in screening (target < 300 MB for 10,000); " +
                     $"state {m.StateBytesPerConversation:0} B per conversation, database {m.DatabaseBytesPerConversation:0} B (target < 2 kB)"));
+            }
+            foreach (var (concurrency, p99) in WebhookAckP99Ms)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Telegram webhook acknowledged at p99 in {p99:0.0} ms with {concurrency} conversations (target < 1000 ms)"));
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Start-up: {StartupMs:0} ms from process start to first reply (target < 2000 ms)"));
         }
@@ -138,7 +150,7 @@ namespace Bot.Bench
                 {
                     await walk(http, latencies, stop);
                 }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException)
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or InvalidOperationException)
                 {
                     if (!stop.IsCancellationRequested)
                     {
@@ -149,7 +161,7 @@ namespace Bot.Bench
             return errors;
         }
 
-        private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+        public static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
     }
 
     /// <summary>Resident memory and stored bytes with many conversations in the middle of screening.</summary>

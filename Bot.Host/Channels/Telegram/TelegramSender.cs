@@ -23,15 +23,15 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
 
     private readonly ITelegramBotClient _bot;
     private readonly IServiceScopeFactory _scopes;
-    private readonly ConversationLocks _locks;
+    private readonly TurnWriter _writer;
     private readonly TimeProvider _clock;
     private readonly ILogger<TelegramSender> _log;
     private readonly PartitionedRateLimiter<string> _limiter;
 
-    public TelegramSender(ITelegramBotClient bot, IServiceScopeFactory scopes, ConversationLocks locks, TimeProvider clock,
+    public TelegramSender(ITelegramBotClient bot, IServiceScopeFactory scopes, TurnWriter writer, TimeProvider clock,
         IOptions<TelegramOptions> options, ILogger<TelegramSender> log)
     {
-        (_bot, _scopes, _locks, _clock, _log) = (bot, scopes, locks, clock, log);
+        (_bot, _scopes, _writer, _clock, _log) = (bot, scopes, writer, clock, log);
         var o = options.Value;
         var perChat = PartitionedRateLimiter.Create<string, string>(chat => RateLimitPartition.GetTokenBucketLimiter(chat, _ =>
             new TokenBucketRateLimiterOptions
@@ -87,21 +87,21 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
     }
 
     /// <summary>Keeps a message id of the chat for /exit and /forget; older ids are dropped on the way.</summary>
-    public async Task RememberAsync(string key, int messageId, bool onlyIfAddressed, CancellationToken cancel)
+    public Task RememberAsync(string key, int messageId, bool onlyIfAddressed, CancellationToken cancel)
     {
-        using var _ = await _locks.EnterAsync(key, cancel);
-        await using var scope = _scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        // A /forget may have run while this message was on its way: then nothing of the chat is kept.
-        if (onlyIfAddressed && !await db.Addresses.AnyAsync(a => a.Key == key, cancel))
-        {
-            return;
-        }
         var now = _clock.GetUtcNow().UtcDateTime;
         var old = now - DeletableFor;
-        await db.TelegramMessages.Where(m => m.ConversationKey == key && m.SentAt < old).ExecuteDeleteAsync(cancel);
-        db.TelegramMessages.Add(new TelegramMessage { ConversationKey = key, MessageId = messageId, SentAt = now });
-        await db.SaveChangesAsync(cancel);
+        // Through the one writer: it runs after any /forget already queued, and never meets a busy database.
+        return _writer.WriteAsync(async db =>
+        {
+            // A /forget may have run while this message was on its way: then nothing of the chat is kept.
+            if (onlyIfAddressed && !await db.Addresses.AnyAsync(a => a.Key == key, cancel))
+            {
+                return;
+            }
+            await db.TelegramMessages.Where(m => m.ConversationKey == key && m.SentAt < old).ExecuteDeleteAsync(cancel);
+            db.TelegramMessages.Add(new TelegramMessage { ConversationKey = key, MessageId = messageId, SentAt = now });
+        });
     }
 
     /// <summary>
@@ -119,8 +119,8 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
             var since = _clock.GetUtcNow().UtcDateTime - DeletableFor;
             ids = await db.TelegramMessages.Where(m => m.ConversationKey == key && m.SentAt >= since)
                 .Select(m => m.MessageId).ToListAsync(cancel);
-            await db.TelegramMessages.Where(m => m.ConversationKey == key).ExecuteDeleteAsync(cancel);
         }
+        await _writer.WriteAsync(db => db.TelegramMessages.Where(m => m.ConversationKey == key).ExecuteDeleteAsync(cancel));
         if (userMessageId is { } own)
         {
             ids.Add(own);

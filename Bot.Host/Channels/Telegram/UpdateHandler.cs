@@ -16,7 +16,7 @@ namespace Bot.Host.Channels.Telegram;
 /// </summary>
 public sealed class UpdateHandler(
     ConversationService conversations, TelegramSender sender, ITelegramBotClient bot, BotContent content,
-    IServiceScopeFactory scopes, ConversationLocks locks, TimeProvider clock, ILogger<UpdateHandler> log)
+    IServiceScopeFactory scopes, ConversationLocks locks, TurnWriter writer, TimeProvider clock, ILogger<UpdateHandler> log)
 {
     private const int MaxTextLength = 4096;
 
@@ -124,8 +124,8 @@ public sealed class UpdateHandler(
             {
                 return;
             }
-            db.InboundSeen.Add(new InboundSeen { Id = inboundId, ReceivedAt = clock.GetUtcNow().UtcDateTime });
-            await db.SaveChangesAsync(cancel);
+            var seen = new InboundSeen { Id = inboundId, ReceivedAt = clock.GetUtcNow().UtcDateTime };
+            await writer.WriteAsync(write => write.InboundSeen.Add(seen));
             var state = await db.Conversations.AsNoTracking().Where(c => c.Key == key).Select(c => c.State).FirstOrDefaultAsync(cancel);
             language = state is null ? null
                 : System.Text.Json.JsonSerializer.Deserialize<ConversationState>(state, ConversationService.Json)?.Language;
