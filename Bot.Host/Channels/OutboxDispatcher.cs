@@ -127,6 +127,21 @@ public sealed class OutboxDispatcher(
             return;   // forgotten meanwhile: nothing to send to
         }
         var address = secrets.Open(sealedAddress);
+        // Sends go one after another, in order; their "delivered" marks commit together behind them.
+        var marks = new List<Task>();
+        try
+        {
+            await SendInOrderAsync(pending, key, address, sender, marks, cancel);
+        }
+        finally
+        {
+            await Task.WhenAll(marks);
+        }
+    }
+
+    private async Task SendInOrderAsync(List<OutboxMessage> pending, string key, string address, IChannelSender sender, List<Task> marks,
+        CancellationToken cancel)
+    {
         foreach (var row in pending)
         {
             var message = System.Text.Json.JsonSerializer.Deserialize<BotMessage>(row.Payload, ConversationService.Json)!;
@@ -134,8 +149,8 @@ public sealed class OutboxDispatcher(
             {
                 await sender.SendAsync(new OutboundMessage(row.Id, key, address, message), cancel);
                 var delivered = clock.GetUtcNow().UtcDateTime;
-                await writer.WriteAsync(write => write.Outbox.Where(m => m.Id == row.Id)
-                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.DeliveredAt, delivered)));
+                marks.Add(writer.WriteAsync(write => write.Outbox.Where(m => m.Id == row.Id)
+                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.DeliveredAt, delivered))));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
