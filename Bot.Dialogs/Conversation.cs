@@ -39,17 +39,18 @@ public sealed class Conversation
         ["self"] = Dialogs.Role.Self, ["witness"] = Dialogs.Role.Witness, ["rights"] = Dialogs.Role.RightsOnly,
     };
 
-    private readonly ConversationState _state;
     private readonly BotContent _content;
     private readonly TimeProvider _clock;
     private readonly StateMachine<Step, Trigger> _machine;
-    private readonly List<BotMessage> _messages = [];
+    // One turn's data: a configured machine is reused for turn after turn (building one costs more than the turn).
+    private ConversationState _state = new();
+    private List<BotMessage> _messages = [];
     private EscalationRequest? _escalation;
     private bool _refused;
 
-    public Conversation(ConversationState state, BotContent content, TimeProvider clock)
+    /// <remarks>Not thread-safe: one turn at a time per instance.</remarks>
+    public Conversation(BotContent content, TimeProvider clock)
     {
-        _state = state;
         _content = content;
         _clock = clock;
         _machine = new StateMachine<Step, Trigger>(() => _state.Step, step => _state.Step = step);
@@ -61,7 +62,7 @@ public sealed class Conversation
 
     /// <summary>The state graph, for the README (Mermaid).</summary>
     public static string Graph(BotContent content) =>
-        Stateless.Graph.MermaidGraph.Format(new Conversation(new ConversationState(), content, TimeProvider.System)._machine.GetInfo());
+        Stateless.Graph.MermaidGraph.Format(new Conversation(content, TimeProvider.System)._machine.GetInfo());
 
     private void Configure()
     {
@@ -183,9 +184,10 @@ public sealed class Conversation
     private bool ChoiceWithNext() => OnChoice() && HasNext();
     private bool ChoiceAtEnd() => OnChoice() && !HasNext();
 
-    /// <summary>Handles one user turn; the caller saves the state afterwards.</summary>
-    public async Task<TurnResult> HandleAsync(UserTurn turn)
+    /// <summary>Handles one user turn on the conversation's state; the caller saves the state afterwards.</summary>
+    public async Task<TurnResult> HandleAsync(ConversationState state, UserTurn turn)
     {
+        (_state, _messages, _escalation, _refused) = (state, [], null, false);
         if (_state.Language is null && BotLanguage(turn.Locale) is { } preselected)
         {
             _state.Language = preselected;

@@ -53,7 +53,7 @@ public sealed class ConversationService(
 
         var result = flood.Admit(key) switch
         {
-            FloodGuard.Verdict.Admit => await new Conversation(state, content, clock).HandleAsync(turn),
+            FloodGuard.Verdict.Admit => await RunAsync(state, turn),
             FloodGuard.Verdict.Warn => new TurnResult([new BotMessage(content[state.Language ?? "kk"].Text("input.slow-down"), [])], TurnEffect.None, null),
             _ => null,
         };
@@ -135,6 +135,22 @@ public sealed class ConversationService(
             }
         }
         return result;
+    }
+
+    /// <summary>Configured machines, reused: one turn at a time each.</summary>
+    private readonly ConcurrentBag<Conversation> _machines = [];
+
+    private async Task<TurnResult> RunAsync(ConversationState state, UserTurn turn)
+    {
+        var conversation = _machines.TryTake(out var idle) ? idle : new Conversation(content, clock);
+        try
+        {
+            return await conversation.HandleAsync(state, turn);
+        }
+        finally
+        {
+            _machines.Add(conversation);
+        }
     }
 
     private async Task<bool> SeenAsync(string inboundId, CancellationToken cancel)

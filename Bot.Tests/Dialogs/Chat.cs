@@ -11,6 +11,7 @@ public sealed class Chat(string language = "en")
     public ConversationState State { get; } = new();
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
     public List<TurnResult> Turns { get; } = [];
+    private Conversation? _conversation;
     public LanguagePack Pack => Content[State.Language ?? language];
     public TurnResult Last => Turns[^1];
     public BotMessage Prompt => Last.Messages[^1];
@@ -18,7 +19,7 @@ public sealed class Chat(string language = "en")
 
     public async Task<TurnResult> Send(UserTurn turn)
     {
-        var result = await new Conversation(State, Content, Clock).HandleAsync(turn);
+        var result = await (_conversation ??= new Conversation(Content, Clock)).HandleAsync(State, turn);
         Turns.Add(result);
         return result;
     }
