@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Host.Storage;
 
@@ -86,6 +87,11 @@ public sealed class TurnWriter(IServiceScopeFactory scopes, ILogger<TurnWriter> 
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+        if (db.Database.IsSqlite())
+        {
+            // Durable against power loss, not only a crash: every commit is synced (WAL + FULL), not left to the build's default.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous=FULL;");
+        }
         await using var transaction = await db.Database.BeginTransactionAsync();
         foreach (var apply in applies)
         {
