@@ -1,5 +1,6 @@
 using Bot.Host;
 using Bot.Host.Channels;
+using Bot.Host.Channels.BotFramework;
 using Bot.Host.Channels.WebChat;
 using Bot.Host.ContentSetup;
 using Bot.Host.Storage;
@@ -31,11 +32,13 @@ try
     builder.Services.AddDataProtection()
         .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(builder.Configuration["Storage:DataPath"] ?? "data"), "keys")));
     builder.AddWebChat();
+    builder.AddBotFrameworkChannel();
 
     var app = builder.Build();
     await app.Services.MigrateStorageAsync();
     app.UseBotRequestLogging();
     app.MapWebChat();
+    app.MapBotFramework();
     app.MapGet("/health", () => TypedResults.Ok("ok"));
     app.Lifetime.ApplicationStarted.Register(() =>
         Log.Information("Web chat: {Addresses}", string.Join(", ", app.Urls)));
