@@ -98,34 +98,26 @@ public sealed class BotFrameworkAuth
         }
         var emulator = EmulatorIssuers.Contains(unverified.Issuer, StringComparer.Ordinal);
         var metadata = emulator ? _emulatorMetadata : _channelMetadata;
-        var outcome = await ValidateWithAsync(metadata, raw, activity, emulator, cancel);
-        if (outcome == AuthOutcome.Unauthorized && !emulator)
-        {
-            // A key rolled over since the last fetch: JwtTokenExtractor refreshes on an unknown key id.
-            var kid = unverified.Kid;
-            var known = (await metadata.GetConfigurationAsync(cancel)).SigningKeys.Any(k => k.KeyId == kid);
-            if (!known)
-            {
-                metadata.RequestRefresh();
-                outcome = await ValidateWithAsync(metadata, raw, activity, emulator, cancel);
-            }
-        }
-        return outcome;
-    }
-
-    private async Task<AuthOutcome> ValidateWithAsync(ConfigurationManager<OpenIdConnectConfiguration> metadata, string raw, Activity activity,
-        bool emulator, CancellationToken cancel)
-    {
-        OpenIdConnectConfiguration configuration;
         try
         {
-            configuration = await metadata.GetConfigurationAsync(cancel);
+            var configuration = await metadata.GetConfigurationAsync(cancel);
+            if (!configuration.SigningKeys.Any(k => k.KeyId == unverified.Kid))
+            {
+                // A key rolled over since the last fetch: JwtTokenExtractor refreshes on an unknown key id.
+                metadata.RequestRefresh();
+                configuration = await metadata.GetConfigurationAsync(cancel);
+            }
+            return await ValidateWithAsync(configuration, raw, activity, emulator);
         }
         catch (InvalidOperationException e)
         {
             _log.LogWarning("Bot Framework OpenID metadata unavailable: {Error}", e.GetType().Name);
             return AuthOutcome.Unauthorized;
         }
+    }
+
+    private async Task<AuthOutcome> ValidateWithAsync(OpenIdConnectConfiguration configuration, string raw, Activity activity, bool emulator)
+    {
         var parameters = new TokenValidationParameters
         {
             ValidIssuers = emulator ? EmulatorIssuers : [ChannelIssuer],

@@ -260,6 +260,7 @@ public class BotFrameworkTests
         var texts = standIn.Posted.Select(p => p.Activity.GetProperty("text").GetString()).ToList();
         Assert.Equal(texts.Distinct().Count(), texts.Count);
         Assert.Equal(texts.Count + 1, standIn.ConnectorCalls);
+        Assert.DoesNotContain(channel.ConversationId, host.Output, StringComparison.Ordinal);
     }
 
     [Fact]
