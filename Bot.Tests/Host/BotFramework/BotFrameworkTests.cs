@@ -15,7 +15,7 @@ public class BotFrameworkTests
     private static string Button(string key) => En.Text("button." + key);
 
     /// <summary>A channel (as Azure Bot Service would be) talking to the host.</summary>
-    private sealed class Channel(HostProcess host, BotFrameworkStandIn standIn, string channelId = "test")
+    internal sealed class Channel(HostProcess host, BotFrameworkStandIn standIn, string channelId = "test")
     {
         private int _sequence;
         public string ConversationId { get; } = "conv-" + Guid.NewGuid().ToString("N");
@@ -27,7 +27,8 @@ public class BotFrameworkTests
             var fields = new Dictionary<string, object?>
             {
                 ["type"] = type,
-                ["id"] = "act-" + Interlocked.Increment(ref _sequence),
+                // Unique across conversations: the host handles each channel's activity id once.
+                ["id"] = $"act-{Interlocked.Increment(ref _sequence)}-{ConversationId[5..13]}",
                 ["channelId"] = channelId,
                 ["serviceUrl"] = serviceUrl ?? standIn.ServiceUrl,
                 ["from"] = new { id = "user-1", name = "User" },
@@ -62,7 +63,8 @@ public class BotFrameworkTests
             using var response = await PostAsync(activity);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             LastPrompt = await Eventually(() => standIn.Posted.Select(p => p.Activity)
-                .FirstOrDefault(a => a.GetProperty("replyToId").GetString() == id && a.TryGetProperty("suggestedActions", out _)));
+                .FirstOrDefault(a => a.GetProperty("replyToId").GetString() == id
+                    && a.GetProperty("conversation").GetProperty("id").GetString() == ConversationId && a.TryGetProperty("suggestedActions", out _)));
             return LastPrompt;
         }
 
@@ -77,7 +79,7 @@ public class BotFrameworkTests
             TurnAsync(Activity("conversationUpdate", new { membersAdded = new[] { new { id = "bot-1" }, new { id = "user-1" } } }));
     }
 
-    private static async Task<T> Eventually<T>(Func<T?> probe)
+    internal static async Task<T> Eventually<T>(Func<T?> probe)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline)
@@ -127,45 +129,6 @@ public class BotFrameworkTests
         Assert.Equal("Hotline", escalation.Destination);
         Assert.DoesNotContain(channel.ConversationId, host.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("user-1", host.Output, StringComparison.Ordinal);
-    }
-
-    public enum Forgery { Missing, WrongAudience, WrongIssuer, Expired, UnendorsedKey, UnknownKey, OtherServiceUrl, Garbage }
-
-    [Theory]
-    [InlineData(Forgery.Missing, HttpStatusCode.Unauthorized)]
-    [InlineData(Forgery.WrongAudience, HttpStatusCode.Unauthorized)]
-    [InlineData(Forgery.WrongIssuer, HttpStatusCode.Unauthorized)]
-    [InlineData(Forgery.Expired, HttpStatusCode.Unauthorized)]
-    [InlineData(Forgery.UnendorsedKey, HttpStatusCode.Forbidden)]
-    [InlineData(Forgery.UnknownKey, HttpStatusCode.Unauthorized)]
-    [InlineData(Forgery.OtherServiceUrl, HttpStatusCode.Unauthorized)]
-    [InlineData(Forgery.Garbage, HttpStatusCode.Unauthorized)]
-    public async Task A_forged_or_stale_token_is_refused_and_nothing_is_processed(Forgery forgery, HttpStatusCode expected)
-    {
-        await using var standIn = await BotFrameworkStandIn.StartAsync();
-        await using var host = await HostProcess.StartAsync(settings: standIn.HostSettings());
-        var channel = new Channel(host, standIn);
-        var token = forgery switch
-        {
-            Forgery.Missing => null,
-            Forgery.WrongAudience => standIn.Token(audience: "someone-else"),
-            Forgery.WrongIssuer => standIn.Token(issuer: "https://evil.example"),
-            Forgery.Expired => standIn.Token(expires: DateTime.UtcNow.AddMinutes(-6)),
-            Forgery.UnendorsedKey => standIn.Token(signing: BotFrameworkStandIn.Signing.Unendorsed),
-            Forgery.UnknownKey => standIn.Token(signing: BotFrameworkStandIn.Signing.Unpublished),
-            Forgery.OtherServiceUrl => standIn.Token(serviceUrl: "https://attacker.example/"),
-            _ => "not.a.token",
-        };
-        // The activity names the stand-in's serviceUrl; the forged token vouches for something else or nothing.
-        using var response = await channel.PostAsync(channel.Activity("message", new { text = "/start" }), token);
-        Assert.Equal(expected, response.StatusCode);
-
-        // A valid request afterwards is answered, and it is the only thing the Connector ever received.
-        channel.Token = standIn.Token();
-        await channel.JoinAsync();
-        Assert.Single(standIn.Posted.Select(p => p.Activity.GetProperty("replyToId").GetString()).Distinct());
-        await using var db = Open(host);
-        Assert.Single(await db.Conversations.ToListAsync());
     }
 
     [Fact]
@@ -219,32 +182,6 @@ public class BotFrameworkTests
         await channel.PressAsync(Button("continue"));
         Assert.Equal(2, standIn.Posted.Select(p => p.Activity.GetProperty("replyToId").GetString()).Distinct().Count());
         Assert.True(standIn.Posted.Count > count);
-    }
-
-    [Theory]
-    [InlineData("not json at all")]
-    [InlineData("null")]
-    [InlineData("{\"type\":5}")]
-    [InlineData("{\"type\":\"somethingNew\",\"id\":\"x\"}")]
-    [InlineData("deep")]
-    [InlineData("1MB")]
-    public async Task Malformed_unknown_or_huge_bodies_get_4xx_or_a_quiet_ignore_never_500(string body)
-    {
-        await using var standIn = await BotFrameworkStandIn.StartAsync();
-        await using var host = await HostProcess.StartAsync(settings: standIn.HostSettings());
-        var channel = new Channel(host, standIn) { Token = standIn.Token() };
-        var json = body switch
-        {
-            "deep" => new string('[', 5000) + new string(']', 5000),
-            "1MB" => JsonSerializer.Serialize(channel.Activity("message", new { text = new string('x', 1024 * 1024) })),
-            _ => body,
-        };
-        using var response = await channel.PostRawAsync(json);
-        Assert.True(response.StatusCode is HttpStatusCode.OK or (>= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError),
-            $"{response.StatusCode}");
-        using var fresh = new HttpClient { BaseAddress = host.BaseAddress };
-        Assert.True((await fresh.GetAsync("health")).IsSuccessStatusCode);
-        Assert.Empty(standIn.Posted);
     }
 
     [Fact]
