@@ -1,6 +1,7 @@
 using Bot.Host;
 using Bot.Host.Channels;
 using Bot.Host.Channels.Telegram;
+using Bot.Host.Channels.BotFramework;
 using Bot.Host.Channels.WebChat;
 using Bot.Host.ContentSetup;
 using Bot.Host.Storage;
@@ -40,6 +41,7 @@ try
     builder.AddWebChat();
     builder.AddTelegramChannel();
     builder.AddPublicEndpointLimits();
+    builder.AddBotFrameworkChannel();
 
     var app = builder.Build();
     await app.Services.MigrateStorageAsync();
@@ -48,6 +50,7 @@ try
     app.UseRateLimiter();
     app.MapWebChat();
     app.MapTelegramWebhook();
+    app.MapBotFramework();
     app.MapGet("/health", () => TypedResults.Ok("ok"));
     app.Lifetime.ApplicationStarted.Register(() =>
         Log.Information("Web chat: {Addresses}", string.Join(", ", app.Urls)));

@@ -10,6 +10,9 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 
+# Microsoft's botframework-directlinejs, run by Node from the Direct Line tests (Node 20 is on the machine).
+(cd Bot.Tests/DirectLineJs && npm ci --no-audit --no-fund --ignore-scripts)
+
 dotnet build Bot.sln -c Release
 dotnet run --project Bot.Host -c Release --no-build -- check-content
 

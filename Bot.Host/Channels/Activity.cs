@@ -20,6 +20,10 @@ public sealed record Activity
     public JsonElement? Value { get; init; }
     public string? ReplyToId { get; init; }
     public SuggestedActions? SuggestedActions { get; init; }
+    /// <summary>Cards: the button fallback for channels that do not show suggested actions (Teams).</summary>
+    public IReadOnlyList<Attachment>? Attachments { get; init; }
+    /// <summary>Web Chat's clientActivityID lives here; echoed back, never stored.</summary>
+    public JsonElement? ChannelData { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<ChannelAccount>? MembersAdded { get; init; }
 }
@@ -28,7 +32,15 @@ public sealed record ChannelAccount(string? Id, string? Name = null, string? Rol
 
 public sealed record ConversationAccount(string? Id);
 
-public sealed record SuggestedActions(IReadOnlyList<CardAction> Actions);
+public sealed record SuggestedActions(IReadOnlyList<CardAction> Actions)
+{
+    /// <summary>Who sees the actions: the person the reply goes to.</summary>
+    public IReadOnlyList<string>? To { get; init; }
+}
+
+public sealed record Attachment(string ContentType, HeroCard Content);
+
+public sealed record HeroCard(string? Text, IReadOnlyList<CardAction> Buttons);
 
 public sealed record CardAction(string Type, string Title, string Value);
 

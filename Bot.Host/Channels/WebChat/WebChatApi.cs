@@ -33,6 +33,7 @@ public static class WebChatApi
         builder.Services.AddOptions<WebChatOptions>().BindConfiguration("WebChat");
         builder.Services.AddSingleton<FinalReplies>();
         builder.Services.AddSingleton<Tokens>();
+        builder.Services.AddSingleton<Echoes>();
         return builder;
     }
 
@@ -47,23 +48,64 @@ public static class WebChatApi
         api.MapPost("/conversations", StartConversation).RequireRateLimiting(PublicEndpoints.NewConversationPolicy);
         api.MapPost("/tokens/generate", StartConversation).RequireRateLimiting(PublicEndpoints.NewConversationPolicy);
         api.MapPost("/tokens/refresh", RefreshToken);
+        api.MapGet("/conversations/{id}", Reconnect);
         api.MapPost("/conversations/{id}/activities", PostActivity);
         api.MapGet("/conversations/{id}/activities", GetActivities);
         return app;
     }
 
-    private static async Task<IResult> StartConversation(HttpContext http, ConversationService conversations, Tokens tokens)
+    private static async Task<IResult> StartConversation(HttpContext http, ConversationService conversations, Tokens tokens, BotDb db)
     {
+        var locale = await StartLocaleAsync(http);
+        // Direct Line clients (botframework-directlinejs, Web Chat) start with a token from /tokens/generate:
+        // that token names a conversation already started, which they then open here.
+        if (http.Request.Headers.Authorization.Count > 0)
+        {
+            if (tokens.Authorize(http, id: null) is not { } own)
+            {
+                return TypedResults.Unauthorized();
+            }
+            if (!await db.Conversations.AnyAsync(c => c.Key == own, http.RequestAborted))
+            {
+                await conversations.HandleAsync(own, Channel, UserTurn.Typed("/start", locale), cancel: http.RequestAborted);
+            }
+            return TypedResults.Created($"/v3/directline/conversations/{own}", tokens.Issue(own));
+        }
         var id = Base64Url(RandomNumberGenerator.GetBytes(16));
-        var locale = http.Request.GetTypedHeaders().AcceptLanguage.OrderByDescending(l => l.Quality ?? 1).FirstOrDefault()?.Value.Value;
         await conversations.HandleAsync(id, Channel, UserTurn.Typed("/start", locale), cancel: http.RequestAborted);
         return TypedResults.Created($"/v3/directline/conversations/{id}", tokens.Issue(id));
     }
 
+    /// <summary>The locale of Direct Line's conversationStartProperties, else the browser's Accept-Language.</summary>
+    private static async Task<string?> StartLocaleAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength is > 0 and <= 4096 && http.Request.HasJsonContentType())
+        {
+            try
+            {
+                var body = await JsonSerializer.DeserializeAsync<JsonElement>(http.Request.Body, ActivityJson.Options, http.RequestAborted);
+                if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("locale", out var locale) && locale.ValueKind == JsonValueKind.String)
+                {
+                    return locale.GetString();
+                }
+            }
+            catch (JsonException)
+            {
+                // a start request's body is optional: fall back to the browser's language
+            }
+        }
+        return http.Request.GetTypedHeaders().AcceptLanguage.OrderByDescending(l => l.Quality ?? 1).FirstOrDefault()?.Value.Value;
+    }
+
+    /// <summary>Direct Line's reconnect: a fresh token for the caller's own conversation.</summary>
+    private static IResult Reconnect(string id, HttpContext http, Tokens tokens) =>
+        tokens.Authorize(http, id) is null ? TypedResults.Unauthorized() : TypedResults.Ok(tokens.Issue(id));
+
     private static IResult RefreshToken(HttpContext http, Tokens tokens) =>
         tokens.Authorize(http, id: null) is { } id ? TypedResults.Ok(tokens.Issue(id)) : TypedResults.Unauthorized();
 
-    private static async Task<IResult> PostActivity(string id, HttpContext http, ConversationService conversations, Tokens tokens, FinalReplies finals)
+    private static async Task<IResult> PostActivity(string id, HttpContext http, ConversationService conversations, Tokens tokens, FinalReplies finals,
+        Echoes echoes, BotDb db)
     {
         if (tokens.Authorize(http, id) is null)
         {
@@ -75,34 +117,49 @@ public static class WebChatApi
             return error;
         }
         var activityId = $"{id}|u{Base64Url(RandomNumberGenerator.GetBytes(6))}";
-        if (activity!.Type != "message")
+        if (activity!.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("clientActivityID", out _))
+        {
+            // Web Chat marks its message sent when it reads it back; the echo lives in memory only.
+            var last = await db.Outbox.Where(m => m.ConversationKey == id).MaxAsync(m => (long?)m.Id, http.RequestAborted) ?? 0;
+            echoes.Add(id, last, activity with { Id = activityId, Conversation = new ConversationAccount(id), Timestamp = DateTimeOffset.UtcNow, ChannelId = Channel });
+        }
+        if (activity.Type != "message")
         {
             return TypedResults.Ok(new { id = activityId });   // typing, events: nothing to do
         }
         var result = await conversations.HandleAsync(id, Channel, ToTurn(activity), cancel: http.RequestAborted);
         if (result!.Effect != TurnEffect.None)
         {
+            echoes.Forget(id);
             finals.Keep(id, result.Messages);
         }
         return TypedResults.Ok(new { id = activityId });
     }
 
-    private static async Task<IResult> GetActivities(string id, string? watermark, HttpContext http, BotDb db, Tokens tokens, FinalReplies finals)
+    private static async Task<IResult> GetActivities(string id, string? watermark, HttpContext http, BotDb db, Tokens tokens, FinalReplies finals,
+        Echoes echoes)
     {
         if (tokens.Authorize(http, id) is null)
         {
             return TypedResults.Unauthorized();
         }
-        var after = long.TryParse(watermark, NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : 0;
+        // The watermark is the last reply's outbox id, then ".n" once echoes were read: n is the last echo seen.
+        var parts = (watermark ?? "").Split('.');
+        var after = long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : 0;
+        var echoesSeen = parts.Length > 1 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var e) ? e : 0;
         var rows = await db.Outbox.AsNoTracking()
             .Where(m => m.ConversationKey == id && m.Id > after)
             .OrderBy(m => m.Id).Take(100).ToListAsync(http.RequestAborted);
-        var activities = rows.Select(row => ToActivity(id, row.Id.ToString("D7", CultureInfo.InvariantCulture), row.CreatedAt,
-                JsonSerializer.Deserialize<BotMessage>(row.Payload, ConversationService.Json)!))
+        var replies = rows.Select(row => (Position: row.Id, Order: 0L, Activity: ToActivity(id, row.Id.ToString("D7", CultureInfo.InvariantCulture),
+            row.CreatedAt, JsonSerializer.Deserialize<BotMessage>(row.Payload, ConversationService.Json)!)));
+        var echoed = echoes.After(id, echoesSeen);
+        var activities = replies.Concat(echoed.Select(x => (Position: x.AfterReply, Order: x.Sequence, x.Activity)))
+            .OrderBy(x => x.Position).ThenBy(x => x.Order).Select(x => x.Activity)
             .Concat(finals.Take(id).Select((m, i) => ToActivity(id, "f" + i.ToString(CultureInfo.InvariantCulture), DateTime.UtcNow, m)))
             .ToList();
-        var next = rows.Count > 0 ? rows[^1].Id : after;
-        return TypedResults.Ok(new { activities, watermark = next.ToString(CultureInfo.InvariantCulture) });
+        var next = (rows.Count > 0 ? rows[^1].Id : after).ToString(CultureInfo.InvariantCulture);
+        var lastEcho = echoed.Count > 0 ? echoed[^1].Sequence : echoesSeen;
+        return TypedResults.Ok(new { activities, watermark = lastEcho > 0 ? $"{next}.{lastEcho.ToString(CultureInfo.InvariantCulture)}" : next });
     }
 
     private static UserTurn ToTurn(Activity activity)
@@ -211,4 +268,64 @@ public sealed class FinalReplies
     }
 
     public IReadOnlyList<BotMessage> Take(string id) => _replies.TryRemove(id, out var messages) ? messages : [];
+}
+
+/// <summary>
+/// The user's own activities read back (Direct Line echoes them; Web Chat waits for the echo to mark a message sent).
+/// Memory only, for minutes: what a person typed never reaches the database or the logs.
+/// </summary>
+public sealed class Echoes(TimeProvider clock)
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
+    private const int PerConversation = 20;
+    private const int Conversations = 10_000;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, List<(long AfterReply, long Sequence, DateTimeOffset At, Activity Activity)>> _echoes = [];
+    // One counter for all conversations, starting from the clock, so a watermark from before a restart hides no new echo.
+    private long _sequence = clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public void Add(string id, long afterReply, Activity activity)
+    {
+        lock (_gate)
+        {
+            if (_echoes.Count >= Conversations && !_echoes.ContainsKey(id))
+            {
+                _echoes.Clear();
+            }
+            var list = _echoes.TryGetValue(id, out var existing) ? existing : _echoes[id] = [];
+            list.Add((afterReply, ++_sequence, clock.GetUtcNow(), activity));
+            if (list.Count > PerConversation)
+            {
+                list.RemoveAt(0);
+            }
+        }
+    }
+
+    /// <summary>The echoes after the <paramref name="seen"/>th; those already read (and old ones) are let go.</summary>
+    public IReadOnlyList<(long AfterReply, long Sequence, Activity Activity)> After(string id, long seen)
+    {
+        lock (_gate)
+        {
+            if (!_echoes.TryGetValue(id, out var list))
+            {
+                return [];
+            }
+            var now = clock.GetUtcNow();
+            list.RemoveAll(e => e.Sequence <= seen || now - e.At > Lifetime);
+            if (list.Count == 0)
+            {
+                _echoes.Remove(id);
+            }
+            return list.Select(e => (e.AfterReply, e.Sequence, e.Activity)).ToList();
+        }
+    }
+
+    /// <summary>Quick exit and /forget: nothing of the conversation stays, in memory either.</summary>
+    public void Forget(string id)
+    {
+        lock (_gate)
+        {
+            _echoes.Remove(id);
+        }
+    }
 }

@@ -1,0 +1,162 @@
+using System.Text.Json;
+using Bot.Dialogs;
+using Bot.Host.Turns;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Host.Channels.BotFramework;
+
+/// <summary>
+/// The Bot Framework endpoint: Azure Bot Service (Web Chat, Teams, Messenger, Slack…) or the Emulator
+/// posts Activities to /api/messages; replies go back through the Connector API from the outbox.
+/// </summary>
+public static class BotFrameworkChannel
+{
+    public const string Channel = "botframework";
+    private const int MaxBodyBytes = 256 * 1024;
+    private const int MaxTextLength = 4096;
+
+    public static IHostApplicationBuilder AddBotFrameworkChannel(this IHostApplicationBuilder builder)
+    {
+        // The Bot Framework's own top-level names: MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId.
+        builder.Services.AddOptions<BotFrameworkOptions>()
+            .Bind(builder.Configuration)
+            .BindConfiguration("BotFramework")
+            .Validate(o => !string.Equals(o.MicrosoftAppType, "UserAssignedMSI", StringComparison.OrdinalIgnoreCase),
+                "MicrosoftAppType UserAssignedMSI is not supported: use MultiTenant or SingleTenant with MicrosoftAppPassword")
+            .Validate(o => !o.Authenticates || !string.IsNullOrEmpty(o.MicrosoftAppPassword), "MicrosoftAppId is set but MicrosoftAppPassword is empty")
+            .ValidateOnStart();
+        // No request logging on these clients: a Connector URL carries the conversation id.
+        builder.Services.AddHttpClient("BotFrameworkMetadata").RemoveAllLoggers();
+        builder.Services.AddHttpClient(ConnectorSender.HttpClientName).RemoveAllLoggers()
+            .AddStandardResilienceHandler(o =>
+            {
+                // Retries transient failures with backoff; a 429's Retry-After is waited as told.
+                o.Retry.Delay = TimeSpan.FromMilliseconds(500);
+                o.Retry.ShouldRetryAfterHeader = true;
+            });
+        builder.Services.AddSingleton<BotFrameworkAuth>();
+        builder.Services.AddSingleton<ConnectorTokens>();
+        builder.Services.AddSingleton<ConnectorSender>();
+        builder.Services.AddSingleton<IChannelSender>(services => services.GetRequiredService<ConnectorSender>());
+        return builder;
+    }
+
+    public static WebApplication MapBotFramework(this WebApplication app)
+    {
+        app.MapPost("/api/messages", ReceiveAsync);
+        return app;
+    }
+
+    private static async Task<IResult> ReceiveAsync(HttpContext http, IOptions<BotFrameworkOptions> options, BotFrameworkAuth auth,
+        ConversationService conversations, ConnectorSender sender, ILoggerFactory logs)
+    {
+        var authenticates = options.Value.Authenticates;
+        var authorization = http.Request.Headers.Authorization.ToString();
+        if (authenticates && string.IsNullOrEmpty(authorization))
+        {
+            return TypedResults.Unauthorized();
+        }
+        if (!authenticates && !BotFrameworkAuth.FromLoopback(http))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
+        }
+        var (activity, error) = await ReadActivityAsync(http);
+        if (error is not null)
+        {
+            return error;
+        }
+        if (authenticates)
+        {
+            var outcome = await auth.ValidateAsync(authorization, activity!, http.RequestAborted);
+            if (outcome != AuthOutcome.Valid)
+            {
+                return outcome == AuthOutcome.Forbidden ? TypedResults.StatusCode(StatusCodes.Status403Forbidden) : TypedResults.Unauthorized();
+            }
+        }
+        else if (!Uri.TryCreate(activity!.ServiceUrl, UriKind.Absolute, out var local) || !local.IsLoopback)
+        {
+            // Without a token nothing vouches for the serviceUrl: only the Emulator on this machine is answered.
+            return TypedResults.BadRequest();
+        }
+        var turn = ToTurn(activity!);
+        if (turn is null || !Addressable(activity!))
+        {
+            return TypedResults.Ok();   // typing, events, the bot joining: nothing to do
+        }
+        var address = new BotFrameworkAddress(activity!.ServiceUrl!, activity.ChannelId!, activity.Conversation!.Id!,
+            activity.Recipient!, activity.From!, activity.Id, activity.Locale);
+        var key = "bf-" + Pseudonym.Of(activity.ChannelId + ":" + activity.Conversation.Id);
+        var inboundId = activity.Id is null ? null : $"bf:{activity.ChannelId}:{activity.Id}";
+        var result = await conversations.HandleAsync(key, Channel, turn, inboundId, address.ToJson(), http.RequestAborted);
+        if (result is { Effect: not TurnEffect.None, Messages.Count: > 0 })
+        {
+            // Quick exit and /forget keep nothing in the outbox: their last words go out now, once.
+            var log = logs.CreateLogger(typeof(BotFrameworkChannel));
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    foreach (var message in result.Messages)
+                    {
+                        await sender.SendAsync(address, message, CancellationToken.None);
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+                {
+                    log.LogWarning("Last reply to {ConversationKey} failed: {Error}", Pseudonym.Of(key), e.GetType().Name);
+                }
+            });
+        }
+        return TypedResults.Ok();
+    }
+
+    private static bool Addressable(Activity activity) =>
+        !string.IsNullOrEmpty(activity.ServiceUrl) && !string.IsNullOrEmpty(activity.ChannelId)
+        && !string.IsNullOrEmpty(activity.Conversation?.Id) && activity.From?.Id is not null && activity.Recipient?.Id is not null;
+
+    private static UserTurn? ToTurn(Activity activity)
+    {
+        var locale = activity.Locale;
+        switch (activity.Type)
+        {
+            case "message" when activity.Value is { ValueKind: JsonValueKind.String } value:
+                return UserTurn.Pressed(value.GetString()!, locale);
+            case "message":
+                var text = activity.Text ?? "";
+                // Over-long or control-character text is not an answer: the bot asks again, clearly.
+                text = text.Length > MaxTextLength ? "" : new string(text.Where(c => !char.IsControl(c) || c == '\n').ToArray()).Trim();
+                return UserTurn.Typed(text, locale);
+            case "conversationUpdate" when activity.MembersAdded?.Any(m => m.Id is not null && m.Id != activity.Recipient?.Id) == true:
+                return UserTurn.Typed("/start", locale);   // the person joined (not the bot): greet once
+            default:
+                return null;
+        }
+    }
+
+    private static async Task<(Activity?, IResult?)> ReadActivityAsync(HttpContext http)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+        if (http.Request.ContentLength > MaxBodyBytes)
+        {
+            return (null, TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge));
+        }
+        try
+        {
+            var activity = await JsonSerializer.DeserializeAsync<Activity>(http.Request.Body, ActivityJson.Options, http.RequestAborted);
+            return activity is null ? (null, TypedResults.BadRequest()) : (activity, null);
+        }
+        catch (JsonException)
+        {
+            return (null, TypedResults.BadRequest());
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge));
+        }
+    }
+}

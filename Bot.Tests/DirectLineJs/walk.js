@@ -1,0 +1,54 @@
+// Walks a conversation with Microsoft's botframework-directlinejs against the host's Direct Line endpoints,
+// as a website embedding Web Chat would: node walk.js <domain> <token> <button title>...
+// Prints one JSON line: the conversation id, every bot text, the last prompt, and the echoes received.
+"use strict";
+
+global.XMLHttpRequest = require("xhr2");   // the library's ajax needs the browser's XMLHttpRequest
+// A browser has WebSocket, Node 20 does not; with webSocket: false the library never opens one.
+global.WebSocket = class { constructor() { throw new Error("polling only"); } };
+const { DirectLine } = require("botframework-directlinejs");
+
+const [domain, token, ...titles] = process.argv.slice(2);
+const directLine = new DirectLine({ domain, token, webSocket: false, pollingInterval: 200, timeout: 10000 });
+const received = [];
+let wake = () => {};
+directLine.activity$.subscribe(activity => { received.push(activity); wake(); });
+
+function waitFor(predicate, what) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timed out waiting for " + what)), 15000);
+    const check = () => {
+      const found = received.find(predicate);
+      if (found) { clearTimeout(timer); wake = () => {}; resolve(found); } else { wake = check; }
+    };
+    check();
+  });
+}
+
+const fromBot = a => a.from && a.from.role === "bot";
+const options = a => (a.suggestedActions && a.suggestedActions.actions) || [];
+
+(async () => {
+  let prompt = await waitFor(a => fromBot(a) && options(a).length > 0, "the greeting");
+  let echoes = 0;
+  for (const [i, title] of titles.entries()) {
+    const action = options(prompt).find(o => o.title === title);
+    if (!action) throw new Error("no option " + title + " on " + prompt.text);
+    const clientActivityID = "client-" + i;
+    const id = await new Promise((resolve, reject) => directLine.postActivity({
+      type: "message", from: { id: "user", role: "user" }, value: action.value, text: title, channelData: { clientActivityID },
+    }).subscribe(resolve, reject));
+    const echo = await waitFor(a => a.channelData && a.channelData.clientActivityID === clientActivityID, "the echo of " + title);
+    if (echo.id === id) echoes++;
+    const position = received.indexOf(echo);
+    prompt = await waitFor(a => received.indexOf(a) > position && fromBot(a) && options(a).length > 0, "the reply to " + title);
+  }
+  console.log(JSON.stringify({
+    conversationId: directLine.conversationId,
+    texts: received.filter(fromBot).map(a => a.text),
+    prompt: prompt.text,
+    echoes,
+  }));
+  directLine.end();
+  process.exit(0);
+})().catch(error => { console.error(String(error && error.stack || error)); process.exit(1); });
