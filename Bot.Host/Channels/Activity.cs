@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Bot.Host.Channels;
 
@@ -51,4 +52,30 @@ public static class ActivityJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         MaxDepth = 16,
     };
+
+    /// <summary>An Activity from a request body within the limit; otherwise the 4xx to answer (413, or 400 for bad JSON).</summary>
+    public static async Task<(Activity? Activity, IResult? Error)> ReadAsync(HttpContext http, int maxBodyBytes)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBodyBytes;
+        }
+        if (http.Request.ContentLength > maxBodyBytes)
+        {
+            return (null, TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge));
+        }
+        try
+        {
+            var activity = await JsonSerializer.DeserializeAsync<Activity>(http.Request.Body, Options, http.RequestAborted);
+            return activity is null ? (null, TypedResults.BadRequest()) : (activity, null);
+        }
+        catch (JsonException)
+        {
+            return (null, TypedResults.BadRequest());
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge));
+        }
+    }
 }

@@ -62,7 +62,7 @@ public static class BotFrameworkChannel
         {
             return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
         }
-        var (activity, error) = await ReadActivityAsync(http);
+        var (activity, error) = await ActivityJson.ReadAsync(http, MaxBodyBytes);
         if (error is not null)
         {
             return error;
@@ -132,31 +132,6 @@ public static class BotFrameworkChannel
                 return UserTurn.Typed("/start", locale);   // the person joined (not the bot): greet once
             default:
                 return null;
-        }
-    }
-
-    private static async Task<(Activity?, IResult?)> ReadActivityAsync(HttpContext http)
-    {
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
-        if (http.Request.ContentLength > MaxBodyBytes)
-        {
-            return (null, TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge));
-        }
-        try
-        {
-            var activity = await JsonSerializer.DeserializeAsync<Activity>(http.Request.Body, ActivityJson.Options, http.RequestAborted);
-            return activity is null ? (null, TypedResults.BadRequest()) : (activity, null);
-        }
-        catch (JsonException)
-        {
-            return (null, TypedResults.BadRequest());
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge));
         }
     }
 }

@@ -111,7 +111,7 @@ public static class WebChatApi
         {
             return TypedResults.Unauthorized();
         }
-        var (activity, error) = await ReadActivityAsync(http);
+        var (activity, error) = await ActivityJson.ReadAsync(http, MaxBodyBytes);
         if (error is not null)
         {
             return error;
@@ -187,31 +187,6 @@ public static class WebChatApi
         SuggestedActions = message.Options.Count == 0 ? null
             : new SuggestedActions(message.Options.Select(o => new CardAction("postBack", o.Label, o.Id)).ToList()),
     };
-
-    private static async Task<(Activity?, IResult?)> ReadActivityAsync(HttpContext http)
-    {
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
-        if (http.Request.ContentLength > MaxBodyBytes)
-        {
-            return (null, TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge));
-        }
-        try
-        {
-            var activity = await JsonSerializer.DeserializeAsync<Activity>(http.Request.Body, ActivityJson.Options, http.RequestAborted);
-            return activity is null ? (null, TypedResults.BadRequest()) : (activity, null);
-        }
-        catch (JsonException)
-        {
-            return (null, TypedResults.BadRequest());
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge));
-        }
-    }
 
     internal static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
