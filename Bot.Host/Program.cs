@@ -2,6 +2,7 @@ using Bot.Host;
 using Bot.Host.Channels;
 using Bot.Host.Channels.WebChat;
 using Bot.Host.ContentSetup;
+using Bot.Host.Operators;
 using Bot.Host.Storage;
 using Bot.Host.Turns;
 using Microsoft.AspNetCore.DataProtection;
@@ -14,6 +15,12 @@ if (args.FirstOrDefault() == "check-content")
     var configuration = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
         .AddEnvironmentVariables().AddCommandLine(args.Skip(1).ToArray()).Build();
     return BotContentSetup.CheckContent(configuration, Console.Out);
+}
+if (args.FirstOrDefault() == "operator")
+{
+    var configuration = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables().Build();
+    return await Bot.Host.Operators.OperatorCli.RunAsync(configuration, args.Skip(1).ToArray(), Console.In, Console.Out);
 }
 
 try
@@ -31,11 +38,14 @@ try
     builder.Services.AddDataProtection()
         .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(builder.Configuration["Storage:DataPath"] ?? "data"), "keys")));
     builder.AddWebChat();
+    builder.AddOperatorConsole();
 
     var app = builder.Build();
     await app.Services.MigrateStorageAsync();
     app.UseBotRequestLogging();
     app.MapWebChat();
+    app.MapOperatorConsole();
+    app.MapOperatorApi();
     app.MapGet("/health", () => TypedResults.Ok("ok"));
     app.Lifetime.ApplicationStarted.Register(() =>
         Log.Information("Web chat: {Addresses}", string.Join(", ", app.Urls)));

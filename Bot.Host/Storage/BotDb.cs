@@ -10,6 +10,11 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<ChannelAddress> Addresses => Set<ChannelAddress>();
     public DbSet<InboundSeen> InboundSeen => Set<InboundSeen>();
+    public DbSet<Operators.Ticket> Tickets => Set<Operators.Ticket>();
+    public DbSet<Operators.TicketMessage> TicketMessages => Set<Operators.TicketMessage>();
+    public DbSet<Operators.TicketNote> TicketNotes => Set<Operators.TicketNote>();
+    public DbSet<Operators.TicketAudit> TicketAudit => Set<Operators.TicketAudit>();
+    public DbSet<Operators.OperatorAccount> OperatorAccounts => Set<Operators.OperatorAccount>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -53,6 +58,7 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
             e.Property(a => a.Key).HasMaxLength(64);
             e.Property(a => a.Channel).HasMaxLength(16);
         });
+        Operators.TicketModel.Configure(modelBuilder);
     }
 }
 

@@ -14,7 +14,7 @@ namespace Bot.Host.Turns;
 /// </summary>
 public sealed class ConversationService(
     IServiceScopeFactory scopes, BotContent content, TimeProvider clock, ConversationLocks locks, OutboxDispatcher outbox,
-    IEnumerable<IEscalationObserver> observers, ILogger<ConversationService> log)
+    IEnumerable<IEscalationObserver> observers, IEnumerable<ITurnObserver> turnObservers, ILogger<ConversationService> log)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -51,6 +51,7 @@ public sealed class ConversationService(
             await db.SaveChangesAsync(cancel);   // the update id only: a re-delivered /forget stays handled
             await EraseAsync(db, key, cancel);
             log.LogInformation("Turn {ConversationKey} erased the conversation", Pseudonym.Of(key));
+            await NotifyTurnAsync(key, from, state.Step, result, cancel);
             return result;
         }
         if (record is null)
@@ -98,6 +99,51 @@ public sealed class ConversationService(
                 await observer.EscalatedAsync(key, escalated, cancel);
             }
         }
+        await NotifyTurnAsync(key, from, state.Step, result, cancel);
+        return result;
+    }
+
+    private async Task NotifyTurnAsync(string key, Step from, Step to, TurnResult result, CancellationToken cancel)
+    {
+        foreach (var observer in turnObservers)
+        {
+            await observer.TurnHandledAsync(key, from, to, result, cancel);
+        }
+    }
+
+    /// <summary>
+    /// Something from outside the user's turn (an operator joined, wrote, ended): runs under the
+    /// conversation's lock and stores the state and the messages to the user on their own channel.
+    /// </summary>
+    /// <returns>The result, or null when the conversation is gone (forgotten).</returns>
+    public async Task<TurnResult?> ActAsync(string key, Func<Conversation, TurnResult> act, CancellationToken cancel = default) =>
+        await ActAsync(key, c => Task.FromResult(act(c)), cancel);
+
+    /// <inheritdoc cref="ActAsync(string, Func{Conversation, TurnResult}, CancellationToken)"/>
+    public async Task<TurnResult?> ActAsync(string key, Func<Conversation, Task<TurnResult>> act, CancellationToken cancel = default)
+    {
+        using var _ = await locks.EnterAsync(key, cancel);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+        var record = await db.Conversations.FindAsync([key], cancel);
+        if (record is null)
+        {
+            return null;
+        }
+        var state = JsonSerializer.Deserialize<ConversationState>(record.State, Json)!;
+        var result = await act(new Conversation(state, content, clock));
+        var now = clock.GetUtcNow().UtcDateTime;
+        record.State = JsonSerializer.Serialize(state, Json);
+        record.UpdatedAt = now;
+        db.Outbox.AddRange(result.Messages.Select(m => new OutboxMessage
+        {
+            ConversationKey = key, Channel = record.Channel, CreatedAt = now, Payload = JsonSerializer.Serialize(m, Json),
+        }));
+        await db.SaveChangesAsync(cancel);
+        if (result.Messages.Count > 0 && outbox.Pushes(record.Channel))
+        {
+            outbox.Notify(key);
+        }
         return result;
     }
 
@@ -136,6 +182,12 @@ public sealed class ConversationService(
 public interface IEscalationObserver
 {
     Task EscalatedAsync(string conversationKey, EscalationRequest escalation, CancellationToken cancel);
+}
+
+/// <summary>Told of every turn once it is committed (tickets follow the conversation: a user's words to the operator, a cancel, /forget).</summary>
+public interface ITurnObserver
+{
+    Task TurnHandledAsync(string conversationKey, Step from, Step to, TurnResult result, CancellationToken cancel);
 }
 
 /// <summary>Serialises the turns of one conversation; different conversations run in parallel.</summary>
