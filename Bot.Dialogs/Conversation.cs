@@ -165,7 +165,7 @@ public sealed class Conversation
             .Permit(Trigger.Cancel, Step.Menu);
 
         _machine.Configure(Step.Menu).SubstateOf(Step.Active)
-            .OnEntryFrom(Trigger.Cancel, () => { _state.EscalationId = null; Say("waiting.cancelled"); })
+            .OnEntryFrom(Trigger.Cancel, () => { _state.EscalationId = null; _state.WithOperator = false; Say("waiting.cancelled"); })
             .Permit(Trigger.StartAgain, Step.Safety)
             .Permit(Trigger.Rights, Step.Rights)
             .Permit(Trigger.Talk, Step.Gender);
@@ -187,7 +187,13 @@ public sealed class Conversation
     /// <summary>Handles one user turn on the conversation's state; the caller saves the state afterwards.</summary>
     public async Task<TurnResult> HandleAsync(ConversationState state, UserTurn turn)
     {
-        (_state, _messages, _escalation, _refused) = (state, [], null, false);
+        Begin(state);
+        if (_state.Step == Step.Waiting && _state.WithOperator && turn.Option is null
+            && turn.Text is { } typed && !string.IsNullOrWhiteSpace(typed) && !typed.TrimStart().StartsWith('/'))
+        {
+            // Clause 9: with an operator the bot stays silent; the text is the operator's to read.
+            return new TurnResult([], TurnEffect.None, null, typed.Trim());
+        }
         if (_state.Language is null && BotLanguage(turn.Locale) is { } preselected)
         {
             _state.Language = preselected;
@@ -209,6 +215,52 @@ public sealed class Conversation
         }
         return new TurnResult(_messages, effect, _escalation);
     }
+
+    /// <summary>An operator claimed the ticket: the person learns the operator's display name and gender, nothing more.</summary>
+    public TurnResult OperatorJoined(ConversationState state, string displayName, Gender gender, Destination destination)
+    {
+        Begin(state);
+        if (_state.Step != Step.Waiting)
+        {
+            return new TurnResult([], TurnEffect.None, null);
+        }
+        _state.WithOperator = true;
+        var who = Pack.Text(gender == Dialogs.Gender.Man ? "operator.gender.man" : "operator.gender.woman");
+        _messages.Add(new BotMessage(Pack.Text(destination == Dialogs.Destination.Police ? "operator.joined.police" : "operator.joined.hotline",
+            ("name", displayName), ("gender", who)), []));
+        return new TurnResult(_messages, TurnEffect.None, null);
+    }
+
+    /// <summary>The operator ended the conversation: back to the bot menu, with the rights card.</summary>
+    public async Task<TurnResult> OperatorEndedAsync(ConversationState state)
+    {
+        Begin(state);
+        if (_state.Step != Step.Waiting)
+        {
+            return new TurnResult([], TurnEffect.None, null);
+        }
+        _state.WithOperator = false;
+        _state.EscalationId = null;
+        _state.Step = Step.Menu;
+        Say("operator.ended");
+        SayRightsCard(Enumerable.Range(0, RightsCardPages.Count));
+        _messages.Add(await CurrentPromptAsync());
+        return new TurnResult(_messages, TurnEffect.None, null);
+    }
+
+    /// <summary>Nobody claimed in time, or outside working hours: say so honestly, with 116 16 and 102; the ticket stays open.</summary>
+    public TurnResult NoOperatorYet(ConversationState state, bool outsideHours)
+    {
+        Begin(state);
+        if (_state.Step != Step.Waiting || _state.WithOperator)
+        {
+            return new TurnResult([], TurnEffect.None, null);
+        }
+        Say(outsideHours ? "operator.closed" : "operator.none");
+        return new TurnResult(_messages, TurnEffect.None, null);
+    }
+
+    private void Begin(ConversationState state) => (_state, _messages, _escalation, _refused) = (state, [], null, false);
 
     private async Task<TurnEffect> PressAsync(string option)
     {

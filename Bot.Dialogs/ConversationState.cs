@@ -45,6 +45,8 @@ public sealed class ConversationState
     public Destination? Destination { get; set; }
     public DateTimeOffset? ConsentAt { get; set; }
     public Guid? EscalationId { get; set; }
+    /// <summary>An operator has joined (warm transfer): typed text goes to them and the bot stays silent.</summary>
+    public bool WithOperator { get; set; }
     /// <summary>Anonymous count of where people came from (a poster's or leaflet's deep link).</summary>
     public string? Source { get; set; }
 

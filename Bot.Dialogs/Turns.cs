@@ -24,7 +24,8 @@ public enum TurnEffect
     Forget,
 }
 
-public sealed record TurnResult(IReadOnlyList<BotMessage> Messages, TurnEffect Effect, EscalationRequest? Escalation);
+/// <param name="ForOperator">What the user typed while an operator is with them: the host hands it to the operator (never logged).</param>
+public sealed record TurnResult(IReadOnlyList<BotMessage> Messages, TurnEffect Effect, EscalationRequest? Escalation, string? ForOperator = null);
 
 public enum Level { None, Some, Strong, Urgent }
 

@@ -4,6 +4,7 @@ using Bot.Host.Channels.Telegram;
 using Bot.Host.Channels.BotFramework;
 using Bot.Host.Channels.WebChat;
 using Bot.Host.ContentSetup;
+using Bot.Host.Operators;
 using Bot.Host.Storage;
 using Bot.Host.Turns;
 using Microsoft.AspNetCore.DataProtection;
@@ -16,6 +17,12 @@ if (args.FirstOrDefault() == "check-content")
     var configuration = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
         .AddEnvironmentVariables().AddCommandLine(args.Skip(1).ToArray()).Build();
     return BotContentSetup.CheckContent(configuration, Console.Out);
+}
+if (args.FirstOrDefault() == "operator")
+{
+    var configuration = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables().Build();
+    return await Bot.Host.Operators.OperatorCli.RunAsync(configuration, args.Skip(1).ToArray(), Console.In, Console.Out);
 }
 
 try
@@ -42,6 +49,7 @@ try
     builder.AddTelegramChannel();
     builder.AddPublicEndpointLimits();
     builder.AddBotFrameworkChannel();
+    builder.AddOperatorConsole();
 
     var app = builder.Build();
     await app.Services.MigrateStorageAsync();
@@ -51,6 +59,8 @@ try
     app.MapWebChat();
     app.MapTelegramWebhook();
     app.MapBotFramework();
+    app.MapOperatorConsole();
+    app.MapOperatorApi();
     app.MapGet("/health", () => TypedResults.Ok("ok"));
     app.Lifetime.ApplicationStarted.Register(() =>
         Log.Information("Web chat: {Addresses}", string.Join(", ", app.Urls)));

@@ -144,7 +144,7 @@ public sealed class OutboxDispatcher(
     {
         foreach (var row in pending)
         {
-            var message = System.Text.Json.JsonSerializer.Deserialize<BotMessage>(row.Payload, ConversationService.Json)!;
+            var message = row.Message(secrets);
             try
             {
                 await sender.SendAsync(new OutboundMessage(row.Id, key, address, message), cancel);

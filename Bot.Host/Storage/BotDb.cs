@@ -11,6 +11,11 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
     public DbSet<ChannelAddress> Addresses => Set<ChannelAddress>();
     public DbSet<InboundSeen> InboundSeen => Set<InboundSeen>();
     public DbSet<TelegramMessage> TelegramMessages => Set<TelegramMessage>();
+    public DbSet<Operators.Ticket> Tickets => Set<Operators.Ticket>();
+    public DbSet<Operators.TicketMessage> TicketMessages => Set<Operators.TicketMessage>();
+    public DbSet<Operators.TicketNote> TicketNotes => Set<Operators.TicketNote>();
+    public DbSet<Operators.TicketAudit> TicketAudit => Set<Operators.TicketAudit>();
+    public DbSet<Operators.OperatorAccount> OperatorAccounts => Set<Operators.OperatorAccount>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -60,6 +65,7 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
             e.Property(m => m.ConversationKey).HasMaxLength(64);
             e.HasIndex(m => new { m.ConversationKey, m.SentAt });
         });
+        Operators.TicketModel.Configure(modelBuilder);
     }
 }
 
@@ -101,13 +107,24 @@ public sealed class OutboxMessage
     public long Id { get; set; }
     public required string ConversationKey { get; set; }
     public required string Channel { get; set; }
-    /// <summary>JSON of the message: text and options.</summary>
+    /// <summary>JSON of the message (text and options), or that JSON sealed: see <see cref="PayloadOf"/>.</summary>
     public required string Payload { get; set; }
     public DateTime CreatedAt { get; set; }
     /// <summary>Set once a push channel has delivered it; the web chat reads by watermark instead.</summary>
     public DateTime? DeliveredAt { get; set; }
     public int Attempts { get; set; }
     public DateTime? NextAttemptAt { get; set; }
+
+    /// <param name="seal">Given for what an operator wrote (personal, sealed like transcripts); the bot's own texts come from content and stay plain, which costs nothing per turn.</param>
+    public static string PayloadOf(Bot.Dialogs.BotMessage message, Sealed? seal)
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(message, Turns.ConversationService.Json);
+        return seal is null ? json : seal.Seal(json);
+    }
+
+    /// <summary>Sealed text is base64url, so it never starts with the '{' of plain JSON.</summary>
+    public Bot.Dialogs.BotMessage Message(Sealed secrets) => System.Text.Json.JsonSerializer.Deserialize<Bot.Dialogs.BotMessage>(
+        Payload.StartsWith('{') ? Payload : secrets.Open(Payload), Turns.ConversationService.Json)!;
 }
 
 /// <summary>Where a push channel sends a conversation's replies (a Telegram chat id, a Bot Framework serviceUrl and ids), as the channel writes it.</summary>

@@ -1,3 +1,4 @@
+using Bot.Host.Operators;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Host.Storage;
@@ -10,6 +11,8 @@ public sealed class RetentionOptions
     public TimeSpan Reply { get; set; } = TimeSpan.FromDays(7);
     /// <summary>Update ids older than this are forgotten: channels re-deliver within a day.</summary>
     public TimeSpan InboundId { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>A ticket closed (or cancelled) this long ago keeps its counts only; its escalation request is deleted.</summary>
+    public TimeSpan ClosedTicket { get; set; } = TimeSpan.FromDays(90);
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 }
 
@@ -17,7 +20,7 @@ public sealed class RetentionOptions
 public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IOptions<RetentionOptions> options,
     TimeProvider clock, ILogger<Retention> log) : BackgroundService
 {
-    public sealed record Swept(int Conversations, int Replies, int InboundIds);
+    public sealed record Swept(int Conversations, int Replies, int InboundIds, int Tickets, int Escalations);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,8 +30,9 @@ public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IO
             try
             {
                 var swept = await SweepAsync(stoppingToken);
-                log.LogInformation("Retention erased {Conversations} conversations, {Replies} replies, {InboundIds} update ids",
-                    swept.Conversations, swept.Replies, swept.InboundIds);
+                log.LogInformation("Retention erased {Conversations} conversations, {Replies} replies, {InboundIds} update ids, "
+                    + "{Escalations} escalation requests; anonymised {Tickets} tickets",
+                    swept.Conversations, swept.Replies, swept.InboundIds, swept.Escalations, swept.Tickets);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -42,7 +46,8 @@ public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IO
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var idleSince = now - options.Value.IdleConversation;
-        var swept = new Swept(0, 0, 0);
+        var closedBefore = now - options.Value.ClosedTicket;
+        var swept = new Swept(0, 0, 0, 0, 0);
         await writer.WriteAsync(async db =>
         {
             var idle = db.Conversations.Where(c => c.UpdatedAt < idleSince).Select(c => c.Key);
@@ -50,7 +55,15 @@ public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IO
             await db.Addresses.Where(a => idle.Contains(a.Key)).ExecuteDeleteAsync(cancel);
             var conversations = await db.Conversations.Where(c => c.UpdatedAt < idleSince).ExecuteDeleteAsync(cancel);
             var inbound = await db.InboundSeen.Where(s => s.ReceivedAt < now - options.Value.InboundId).ExecuteDeleteAsync(cancel);
-            swept = new Swept(conversations, replies, inbound);
+            var tickets = await db.Tickets
+                .Where(t => (t.Status == TicketStatus.Closed || t.Status == TicketStatus.Cancelled) && t.ClosedAt < closedBefore && t.Summary != "")
+                .ToListAsync(cancel);
+            foreach (var ticket in tickets)
+            {
+                await Operators.Tickets.StripAsync(db, ticket);
+            }
+            var escalations = await db.Escalations.Where(e => e.CreatedAt < closedBefore).ExecuteDeleteAsync(cancel);
+            swept = new Swept(conversations, replies, inbound, tickets.Count, escalations);
         });
         return swept;
     }

@@ -18,7 +18,7 @@ namespace Bot.Host.Turns;
 public sealed class ConversationService(
     IServiceScopeFactory scopes, BotContent content, TimeProvider clock, ConversationLocks locks, TurnWriter writer,
     OutboxDispatcher outbox, FloodGuard flood, Sealed secrets, IEnumerable<IEscalationObserver> observers,
-    ILogger<ConversationService> log)
+    IEnumerable<ITurnRecorder> recorders, ILogger<ConversationService> log)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -31,7 +31,7 @@ public sealed class ConversationService(
     private readonly ConcurrentDictionary<string, Stored> _cache = new();
 
     /// <summary>What the database holds for a conversation, as far as a turn needs it.</summary>
-    private sealed record Stored(string? State, string? Address, DateTime At);
+    private sealed record Stored(string? State, string? Channel, string? Address, DateTime At);
 
     /// <param name="key">The conversation's storage key (never a raw personal id).</param>
     /// <param name="inboundId">The channel's id of this update ("telegram:123"): a repeat is handled once only.</param>
@@ -63,9 +63,10 @@ public sealed class ConversationService(
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
+        var turnRecord = new TurnRecord(key, channel, from, state.Step, result, now);
         if (result.Effect == TurnEffect.Forget)
         {
-            await EraseAsync(key, inboundId, now);
+            await EraseAsync(turnRecord, inboundId);
             _cache.TryRemove(key, out var _);
             log.LogInformation("Turn {ConversationKey} erased the conversation", Pseudonym.Of(key));
             return result;
@@ -83,7 +84,7 @@ public sealed class ConversationService(
         {
             added.AddRange(result.Messages.Select(m => new OutboxMessage
             {
-                ConversationKey = key, Channel = channel, CreatedAt = now, Payload = JsonSerializer.Serialize(m, Json),
+                ConversationKey = key, Channel = channel, CreatedAt = now, Payload = OutboxMessage.PayloadOf(m, seal: null),
             }));
         }
         var json = JsonSerializer.Serialize(state, Json);
@@ -91,7 +92,8 @@ public sealed class ConversationService(
         var newAddress = address is not null && address != stored.Address
             ? new ChannelAddress { Key = key, Channel = channel, Address = secrets.Seal(address), UpdatedAt = now }
             : null;
-        await writer.WriteAsync(db =>
+        var recorded = false;
+        await writer.WriteAsync(async db =>
         {
             if (stored.State is null)
             {
@@ -113,12 +115,13 @@ public sealed class ConversationService(
                 }
             }
             db.AddRange(added);
+            recorded = await RecordAsync(db, turnRecord);
         });
-        if (_cache.Count >= CacheLimit)
+        Cache(key, new Stored(json, channel, address ?? stored.Address, now));
+        if (recorded)
         {
-            _cache.Clear();
+            TellRecorders();
         }
-        _cache[key] = new Stored(json, address ?? stored.Address, now);
 
         if (result.Effect == TurnEffect.None && outbox.Pushes(channel))
         {
@@ -137,15 +140,85 @@ public sealed class ConversationService(
         return result;
     }
 
+    /// <summary>
+    /// Something from outside the user's turn (an operator joined, wrote, ended): runs under the
+    /// conversation's lock and commits the state and the messages to the person on their own channel.
+    /// </summary>
+    /// <returns>The result, or null when the conversation is gone (forgotten).</returns>
+    public async Task<TurnResult?> ActAsync(string key, Func<Conversation, ConversationState, Task<TurnResult>> act, CancellationToken cancel = default)
+    {
+        using var _ = await locks.EnterAsync(key, cancel);
+        var stored = _cache.TryGetValue(key, out var cached) && clock.GetUtcNow().UtcDateTime - cached.At < CacheLifetime
+            ? cached
+            : await LoadAsync(key, cancel);
+        if (stored.State is null || stored.Channel is null)
+        {
+            return null;
+        }
+        var state = JsonSerializer.Deserialize<ConversationState>(stored.State, Json)!;
+        var result = await RunAsync(conversation => act(conversation, state));
+        var now = clock.GetUtcNow().UtcDateTime;
+        var json = JsonSerializer.Serialize(state, Json);
+        var conversation = new ConversationRecord { Key = key, Channel = stored.Channel, State = json, UpdatedAt = now };
+        var replies = result.Messages.Select(m => new OutboxMessage
+        {
+            ConversationKey = key, Channel = stored.Channel, CreatedAt = now, Payload = OutboxMessage.PayloadOf(m, secrets),
+        }).ToList();
+        await writer.WriteAsync(db =>
+        {
+            db.Conversations.Update(conversation);
+            db.Outbox.AddRange(replies);
+        });
+        Cache(key, stored with { State = json, At = now });
+        if (replies.Count > 0 && outbox.Pushes(stored.Channel))
+        {
+            outbox.Notify(key);
+        }
+        return result;
+    }
+
+    /// <inheritdoc cref="ActAsync(string, Func{Conversation, ConversationState, Task{TurnResult}}, CancellationToken)"/>
+    public Task<TurnResult?> ActAsync(string key, Func<Conversation, ConversationState, TurnResult> act, CancellationToken cancel = default) =>
+        ActAsync(key, (conversation, state) => Task.FromResult(act(conversation, state)), cancel);
+
+    private void Cache(string key, Stored stored)
+    {
+        if (_cache.Count >= CacheLimit)
+        {
+            _cache.Clear();
+        }
+        _cache[key] = stored;
+    }
+
+    private async Task<bool> RecordAsync(BotDb db, TurnRecord turn)
+    {
+        var recorded = false;
+        foreach (var recorder in recorders)
+        {
+            recorded |= await recorder.RecordAsync(db, turn);
+        }
+        return recorded;
+    }
+
+    private void TellRecorders()
+    {
+        foreach (var recorder in recorders)
+        {
+            recorder.Committed();
+        }
+    }
+
     /// <summary>Configured machines, reused: one turn at a time each.</summary>
     private readonly ConcurrentBag<Conversation> _machines = [];
 
-    private async Task<TurnResult> RunAsync(ConversationState state, UserTurn turn)
+    private Task<TurnResult> RunAsync(ConversationState state, UserTurn turn) => RunAsync(conversation => conversation.HandleAsync(state, turn));
+
+    private async Task<TurnResult> RunAsync(Func<Conversation, Task<TurnResult>> run)
     {
         var conversation = _machines.TryTake(out var idle) ? idle : new Conversation(content, clock);
         try
         {
-            return await conversation.HandleAsync(state, turn);
+            return await run(conversation);
         }
         finally
         {
@@ -163,25 +236,34 @@ public sealed class ConversationService(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        var state = await db.Conversations.AsNoTracking().Where(c => c.Key == key).Select(c => c.State).FirstOrDefaultAsync(cancel);
+        var conversation = await db.Conversations.AsNoTracking().Where(c => c.Key == key).Select(c => new { c.State, c.Channel }).FirstOrDefaultAsync(cancel);
         var address = await db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefaultAsync(cancel);
-        return new Stored(state, address is null ? null : secrets.Open(address), clock.GetUtcNow().UtcDateTime);
+        return new Stored(conversation?.State, conversation?.Channel, address is null ? null : secrets.Open(address), clock.GetUtcNow().UtcDateTime);
     }
 
     /// <summary>/forget: nothing of the conversation stays but the update's id, so a re-delivered /forget stays handled.</summary>
-    private Task EraseAsync(string key, string? inboundId, DateTime now) => writer.WriteAsync(async db =>
+    private async Task EraseAsync(TurnRecord turn, string? inboundId)
     {
-        if (inboundId is not null)
+        var (key, recorded) = (turn.Key, false);
+        await writer.WriteAsync(async db =>
         {
-            db.InboundSeen.Add(new InboundSeen { Id = inboundId, ReceivedAt = now });
+            if (inboundId is not null)
+            {
+                db.InboundSeen.Add(new InboundSeen { Id = inboundId, ReceivedAt = turn.At });
+            }
+            recorded = await RecordAsync(db, turn);
+            await db.Outbox.Where(m => m.ConversationKey == key).ExecuteDeleteAsync();
+            await db.Escalations.Where(e => e.ConversationKey == key).ExecuteDeleteAsync();
+            await db.Addresses.Where(a => a.Key == key).ExecuteDeleteAsync();
+            await db.Conversations.Where(c => c.Key == key).ExecuteDeleteAsync();
+        });
+        if (recorded)
+        {
+            TellRecorders();
         }
-        await db.Outbox.Where(m => m.ConversationKey == key).ExecuteDeleteAsync();
-        await db.Escalations.Where(e => e.ConversationKey == key).ExecuteDeleteAsync();
-        await db.Addresses.Where(a => a.Key == key).ExecuteDeleteAsync();
-        await db.Conversations.Where(c => c.Key == key).ExecuteDeleteAsync();
-    });
+    }
 
-    private static EscalationRecord ToRecord(string key, EscalationRequest e, DateTime now) => new()
+    private EscalationRecord ToRecord(string key, EscalationRequest e, DateTime now) => new()
     {
         Id = e.Id,
         ConversationKey = key,
@@ -196,7 +278,7 @@ public sealed class ConversationService(
         Destination = e.Destination.ToString(),
         ConsentAt = e.ConsentAt.UtcDateTime,
         ConsentVersion = e.ConsentVersion,
-        Summary = JsonSerializer.Serialize(e.Summary, Json),
+        Summary = secrets.Seal(JsonSerializer.Serialize(e.Summary, Json)),   // which signs matched: sealed like everything personal
         CreatedAt = now,
     };
 }
@@ -249,6 +331,23 @@ public interface IEscalationObserver
 {
     Task EscalatedAsync(string conversationKey, EscalationRequest escalation, CancellationToken cancel);
 }
+
+/// <summary>
+/// Keeps something in step with the conversation (tickets follow it: created at consent, the
+/// person's words to an operator, cancel, /forget). Runs inside the turn's own write, so what it
+/// changes commits with the turn or not at all; it must not write through <see cref="TurnWriter"/> itself.
+/// </summary>
+public interface ITurnRecorder
+{
+    /// <returns>True when it changed something; <see cref="Committed"/> follows once the write is durable.</returns>
+    Task<bool> RecordAsync(BotDb db, TurnRecord turn);
+
+    void Committed();
+}
+
+/// <param name="From">The step before the turn.</param>
+/// <param name="To">The step after it.</param>
+public sealed record TurnRecord(string Key, string Channel, Step From, Step To, TurnResult Result, DateTime At);
 
 /// <summary>Serialises the turns of one conversation; different conversations run in parallel.</summary>
 public sealed class ConversationLocks

@@ -1,3 +1,4 @@
+using Bot.Host.Operators;
 using Bot.Host.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +10,7 @@ namespace Bot.Tests.Host;
 public class RetentionTests
 {
     [Fact]
-    public async Task Conversations_replies_and_update_ids_past_their_age_are_erased_younger_ones_kept()
+    public async Task Conversations_replies_update_ids_and_closed_tickets_past_their_age_are_erased_younger_ones_kept()
     {
         var file = Path.Combine(Directory.CreateTempSubdirectory("retention-").FullName, "bot.db");
         await using var services = new ServiceCollection().AddDbContext<BotDb>(db => db.UseSqlite($"Data Source={file}")).BuildServiceProvider();
@@ -29,6 +30,16 @@ public class RetentionTests
             db.Outbox.Add(new OutboxMessage { ConversationKey = "young", Channel = "webchat", Payload = "{}", CreatedAt = now.AddDays(-8) });
             db.InboundSeen.Add(new InboundSeen { Id = "telegram:1", ReceivedAt = now.AddDays(-8) });
             db.InboundSeen.Add(new InboundSeen { Id = "telegram:2", ReceivedAt = now.AddDays(-6) });
+            foreach (var (name, status, closedDaysAgo) in new[] { ("closed-old", TicketStatus.Closed, 91), ("cancelled-old", TicketStatus.Cancelled, 91),
+                         ("closed-young", TicketStatus.Closed, 89), ("open-old", TicketStatus.InConversation, (int?)null) })
+            {
+                var ticket = Ticket(name, status, closedDaysAgo is { } days ? now.AddDays(-days) : null, now.AddDays(-100));
+                db.Tickets.Add(ticket);
+                db.TicketMessages.Add(new TicketMessage { TicketId = ticket.Id, From = "user", Text = "sealed", At = ticket.CreatedAt });
+                db.TicketNotes.Add(new TicketNote { TicketId = ticket.Id, Text = "sealed", At = ticket.CreatedAt });
+            }
+            db.Escalations.Add(Escalation(now.AddDays(-91)));
+            db.Escalations.Add(Escalation(now.AddDays(-89)));
             await db.SaveChangesAsync();
         }
 
@@ -38,12 +49,35 @@ public class RetentionTests
         var swept = await retention.SweepAsync(CancellationToken.None);
         await writer.StopAsync(CancellationToken.None);
 
-        Assert.Equal(new Retention.Swept(1, 2, 1), swept);
+        Assert.Equal(new Retention.Swept(1, 2, 1, 2, 1), swept);
         await using var check = services.CreateAsyncScope();
         var after = check.ServiceProvider.GetRequiredService<BotDb>();
         Assert.Equal(["young"], await after.Conversations.Select(c => c.Key).ToListAsync());
         Assert.Equal(["young"], await after.Addresses.Select(c => c.Key).ToListAsync());
         Assert.Equal([now.AddDays(-1)], await after.Outbox.Select(m => m.CreatedAt).ToListAsync());
         Assert.Equal(["telegram:2"], await after.InboundSeen.Select(s => s.Id).ToListAsync());
+        // Anonymised: the counts stay (the ticket row, its week, form, role, destination), nothing that points at a person.
+        var tickets = await after.Tickets.ToListAsync();
+        Assert.Equal(4, tickets.Count);
+        var kept = new[] { "closed-young", "open-old" };
+        Assert.Equal(["cancelled-old", "closed-old"], tickets.Where(t => t.ConversationKey is null).Select(t => t.Channel).Order());
+        Assert.All(tickets.Where(t => t.ConversationKey is null), t => Assert.Equal(("", (string?)null), (t.Summary, t.Outcome)));
+        Assert.Equal(kept.Order(), tickets.Where(t => t.ConversationKey is not null).Select(t => t.ConversationKey!).Order());
+        var withContent = await after.TicketMessages.Select(m => m.TicketId).Union(after.TicketNotes.Select(n => n.TicketId)).ToListAsync();
+        Assert.Equal(tickets.Where(t => t.ConversationKey is not null).Select(t => t.Id).Order(), withContent.Order());
+        Assert.Equal([now.AddDays(-89)], await after.Escalations.Select(e => e.CreatedAt).ToListAsync());
     }
+
+    private static Ticket Ticket(string key, TicketStatus status, DateTime? closedAt, DateTime createdAt) => new()
+    {
+        Id = Guid.NewGuid(), ConversationKey = key, Channel = key, Language = "ru", Role = "Self", Level = "Strong", Forms = "labour",
+        Gender = "Woman", Destination = "Hotline", ConsentVersion = "v", Summary = "sealed", Status = status, CreatedAt = createdAt,
+        ClosedAt = closedAt, Outcome = closedAt is null ? null : "sealed outcome",
+    };
+
+    private static EscalationRecord Escalation(DateTime at) => new()
+    {
+        Id = Guid.NewGuid(), ConversationKey = "k", Language = "ru", Role = "Self", Level = "Strong", Forms = "", Gender = "Woman",
+        Destination = "Hotline", ConsentVersion = "v", Summary = "sealed", CreatedAt = at,
+    };
 }

@@ -137,7 +137,7 @@ public static class WebChatApi
     }
 
     private static async Task<IResult> GetActivities(string id, string? watermark, HttpContext http, BotDb db, Tokens tokens, FinalReplies finals,
-        Echoes echoes)
+        Echoes echoes, Sealed secrets)
     {
         if (tokens.Authorize(http, id) is null)
         {
@@ -151,7 +151,7 @@ public static class WebChatApi
             .Where(m => m.ConversationKey == id && m.Id > after)
             .OrderBy(m => m.Id).Take(100).ToListAsync(http.RequestAborted);
         var replies = rows.Select(row => (Position: row.Id, Order: 0L, Activity: ToActivity(id, row.Id.ToString("D7", CultureInfo.InvariantCulture),
-            row.CreatedAt, JsonSerializer.Deserialize<BotMessage>(row.Payload, ConversationService.Json)!)));
+            row.CreatedAt, row.Message(secrets))));
         var echoed = echoes.After(id, echoesSeen);
         var activities = replies.Concat(echoed.Select(x => (Position: x.AfterReply, Order: x.Sequence, x.Activity)))
             .OrderBy(x => x.Position).ThenBy(x => x.Order).Select(x => x.Activity)

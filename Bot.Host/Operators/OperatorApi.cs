@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+using Bot.Content;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Bot.Host.Operators;
+
+public sealed record SignInRequest(string Login, string Password);
+public sealed record TextRequest(string Text);
+public sealed record NoteRequest(string Text, bool PoliceOnly);
+public sealed record TransferRequest(string Note);
+public sealed record ReferRequest(string To);
+public sealed record CloseRequest(string Outcome);
+public sealed record MeView(string Login, string Role, string Gender, string DisplayName);
+public sealed record CannedReply(string Key, string Text);
+
+/// <summary>The JSON API (for a hotline's own CRM, and for the console's page): the same <see cref="TicketService"/> as the console.</summary>
+public static class OperatorApi
+{
+    public static WebApplication MapOperatorApi(this WebApplication app)
+    {
+        app.MapPost("/api/operator/signin", async Task<Results<NoContent, UnauthorizedHttpResult>> (SignInRequest request, HttpContext http, OperatorSignIn signIn) =>
+            await signIn.SignInAsync(http, request.Login ?? "", request.Password ?? "") ? TypedResults.NoContent() : TypedResults.Unauthorized())
+            .AllowAnonymous().WithTags("Operators");
+
+        var api = app.MapGroup("/api/operator").RequireAuthorization().WithTags("Operators");
+        api.MapGet("/me", (HttpContext http) =>
+        {
+            var who = http.User.Operator();
+            return TypedResults.Ok(new MeView(who.Login, who.Role.ToString(), who.Gender, who.DisplayName));
+        });
+        api.MapGet("/tickets", async (HttpContext http, TicketService tickets) => TypedResults.Ok(await tickets.ListAsync(http.User.Operator(), http.RequestAborted)));
+        api.MapGet("/tickets/{id:guid}", async Task<Results<Ok<TicketDetail>, NotFound>> (Guid id, HttpContext http, TicketService tickets) =>
+            await tickets.GetAsync(http.User.Operator(), id, http.RequestAborted) is { } detail ? TypedResults.Ok(detail) : TypedResults.NotFound());
+        api.MapPost("/tickets/{id:guid}/claim", async (Guid id, bool? overrideGender, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.ClaimAsync(http.User.Operator(), id, overrideGender == true, http.RequestAborted)));
+        api.MapPost("/tickets/{id:guid}/messages", async (Guid id, TextRequest request, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.SendAsync(http.User.Operator(), id, request.Text ?? "", http.RequestAborted)));
+        api.MapPost("/tickets/{id:guid}/notes", async (Guid id, NoteRequest request, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.NoteAsync(http.User.Operator(), id, request.Text ?? "", request.PoliceOnly, http.RequestAborted)));
+        api.MapPost("/tickets/{id:guid}/transfer", async (Guid id, TransferRequest request, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.TransferAsync(http.User.Operator(), id, request.Note ?? "", http.RequestAborted)));
+        api.MapPost("/tickets/{id:guid}/refer", async (Guid id, ReferRequest request, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.ReferAsync(http.User.Operator(), id, request.To ?? "", http.RequestAborted)));
+        api.MapPost("/tickets/{id:guid}/safe-place", async (Guid id, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.StartSafePlaceClockAsync(http.User.Operator(), id, http.RequestAborted)));
+        api.MapPost("/tickets/{id:guid}/end", async (Guid id, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.EndAsync(http.User.Operator(), id, http.RequestAborted)));
+        api.MapPost("/tickets/{id:guid}/close", async (Guid id, CloseRequest request, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.CloseAsync(http.User.Operator(), id, request.Outcome ?? "", http.RequestAborted)));
+        // Long poll: returns as soon as any ticket changes, so an open console shows a new ticket without reloading.
+        api.MapGet("/changes", async (long? seen, HttpContext http, TicketEvents events) =>
+            TypedResults.Ok(new { version = await events.WaitAsync(seen ?? -1, TimeSpan.FromSeconds(25), http.RequestAborted) }));
+        api.MapGet("/canned/{language}", Results<Ok<List<CannedReply>>, NotFound> (string language, BotContent content) =>
+            BotContent.LanguageCodes.Contains(language)
+                ? TypedResults.Ok(content[language].Ui.Where(p => p.Key.StartsWith("operator.canned.", StringComparison.Ordinal))
+                    .OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new CannedReply(p.Key, p.Value)).ToList())
+                : TypedResults.NotFound());
+        var supervisor = api.MapGroup("/statistics").RequireAuthorization(OperatorSetup.SupervisorPolicy);
+        supervisor.MapGet("/", async (TicketStatistics statistics, HttpContext http) => TypedResults.Ok(await statistics.BuildAsync(http.RequestAborted)));
+        supervisor.MapGet("/csv", async (TicketStatistics statistics, HttpContext http) =>
+            TypedResults.File(Encoding.UTF8.GetBytes(TicketStatistics.Csv(await statistics.BuildAsync(http.RequestAborted))), "text/csv", "tickets.csv"));
+        return app;
+    }
+
+    private static IResult Answer(TicketOutcome outcome) => outcome switch
+    {
+        TicketOutcome.Done => TypedResults.NoContent(),
+        TicketOutcome.NotFound => TypedResults.NotFound(),
+        TicketOutcome.Forbidden => TypedResults.Problem("Only the operator who claimed the ticket can do this.", statusCode: StatusCodes.Status403Forbidden),
+        TicketOutcome.Conflict => TypedResults.Problem("Another operator has already claimed this ticket, or it is closed.", statusCode: StatusCodes.Status409Conflict),
+        TicketOutcome.GenderMismatch => TypedResults.Problem(
+            "The person asked for an operator of another gender; claim with overrideGender=true only if nobody else can (it is audited).",
+            statusCode: StatusCodes.Status409Conflict),
+        _ => TypedResults.Problem("The request is empty or too long.", statusCode: StatusCodes.Status400BadRequest),
+    };
+
+    internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,399 @@
+using System.Text.Json;
+using Bot.Content;
+using Bot.Dialogs;
+using Bot.Host.Storage;
+using Bot.Host.Turns;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Host.Operators;
+
+/// <summary>The operator who acts, as the sign-in proved it.</summary>
+public sealed record OperatorIdentity(Guid Id, string Login, OperatorRole Role, string Gender, string DisplayName)
+{
+    public bool Sees(Ticket ticket) => Role == OperatorRole.Supervisor || ticket.Destination == Queue;
+    public string Queue => Role == OperatorRole.Police ? nameof(Destination.Police) : nameof(Destination.Hotline);
+    public bool SeesPoliceNotes => Role is OperatorRole.Police or OperatorRole.Supervisor;
+}
+
+public enum TicketOutcome { Done, NotFound, Conflict, Forbidden, GenderMismatch, Invalid }
+
+public sealed record TicketView(
+    Guid Id, string Status, string Language, string Role, string Level, IReadOnlyList<string> Forms, bool Minor, bool Abroad, bool Urgent,
+    string Gender, string Destination, DateTime ConsentAt, string ConsentVersion, JsonElement Summary, Guid? OperatorId, string? OperatorName,
+    DateTime CreatedAt, DateTime? ClaimedAt, DateTime? FirstResponseAt, DateTime FirstResponseDue, DateTime ReferralDue, DateTime? SafePlaceDue,
+    DateTime? EndedAt, string? Outcome);
+
+public sealed record TicketDetail(TicketView Ticket, IReadOnlyList<TicketMessageView> Messages, IReadOnlyList<TicketNoteView> Notes, IReadOnlyList<TicketAuditView> Audit);
+public sealed record TicketMessageView(long Id, string From, string Text, DateTime At);
+public sealed record TicketNoteView(long Id, bool PoliceOnly, string Text, DateTime At);
+public sealed record TicketAuditView(string Actor, string Action, string? Detail, DateTime At);
+
+public sealed class TicketOptions
+{
+    /// <summary>Target time to a first operator response.</summary>
+    public TimeSpan FirstResponseTarget { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>Nobody claimed within this time: the person is told honestly, with 116 16 and 102.</summary>
+    public TimeSpan NoOperatorAfter { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>Working hours, local time, e.g. "09:00".."18:00"; equal values mean around the clock.</summary>
+    public TimeOnly WorkingFrom { get; set; } = new(0, 0);
+    public TimeOnly WorkingUntil { get; set; } = new(0, 0);
+    /// <summary>Kazakhstan's single time zone since 2024: UTC+5.</summary>
+    public int UtcOffsetHours { get; set; } = 5;
+    /// <summary>How often the watch looks for unanswered tickets.</summary>
+    public TimeSpan WatchInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    public bool IsWorkingTime(DateTimeOffset now)
+    {
+        if (WorkingFrom == WorkingUntil)
+        {
+            return true;
+        }
+        var local = TimeOnly.FromDateTime(now.UtcDateTime.AddHours(UtcOffsetHours));
+        return local.IsBetween(WorkingFrom, WorkingUntil);
+    }
+}
+
+/// <summary>
+/// Everything operators do to tickets, for the console and the API alike. Ticket changes go through
+/// the <see cref="TurnWriter"/>; what the person sees (joined, messages, end) goes through
+/// <see cref="ConversationService.ActAsync(string, Func{Conversation, ConversationState, TurnResult}, CancellationToken)"/>.
+/// </summary>
+public sealed class TicketService(
+    IServiceScopeFactory scopes, TurnWriter writer, ConversationService conversations, Sealed secrets, TimeProvider clock,
+    IOptions<TicketOptions> options, TicketEvents events, ILogger<TicketService> log)
+{
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>The queue: open tickets the operator may see, the most urgent first (urgent, minor, strong signs, oldest).</summary>
+    public async Task<IReadOnlyList<TicketView>> ListAsync(OperatorIdentity who, CancellationToken cancel)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+        var query = db.Tickets.AsNoTracking().Where(t => Tickets.Open.Contains(t.Status));
+        if (who.Role != OperatorRole.Supervisor)
+        {
+            query = query.Where(t => t.Destination == who.Queue);
+        }
+        var tickets = await query.ToListAsync(cancel);
+        var names = await NamesAsync(db, cancel);
+        return tickets
+            .OrderByDescending(t => t.Urgent).ThenByDescending(t => t.Minor)
+            .ThenByDescending(t => t.Level is nameof(Level.Urgent) or nameof(Level.Strong)).ThenBy(t => t.CreatedAt)
+            .Select(t => View(t, names)).ToList();
+    }
+
+    /// <summary>One ticket with its transcript, the notes this operator may read and the audit trail; the view itself is audited.</summary>
+    public async Task<TicketDetail?> GetAsync(OperatorIdentity who, Guid id, CancellationToken cancel)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+        var ticket = await db.Tickets.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancel);
+        if (ticket is null || !who.Sees(ticket))
+        {
+            return null;
+        }
+        var now = Now;
+        await writer.WriteAsync(write => Tickets.Audit(write, id, who.Login, "viewed", null, now));
+        var messages = (await db.TicketMessages.AsNoTracking().Where(m => m.TicketId == id).OrderBy(m => m.Id).ToListAsync(cancel))
+            .Select(m => new TicketMessageView(m.Id, m.From, secrets.Open(m.Text), m.At)).ToList();
+        var notes = (await db.TicketNotes.AsNoTracking().Where(n => n.TicketId == id && (who.SeesPoliceNotes || !n.PoliceOnly)).OrderBy(n => n.Id).ToListAsync(cancel))
+            .Select(n => new TicketNoteView(n.Id, n.PoliceOnly, secrets.Open(n.Text), n.At)).ToList();
+        var audit = await db.TicketAudit.AsNoTracking().Where(a => a.TicketId == id).OrderBy(a => a.Id)
+            .Select(a => new TicketAuditView(a.Actor, a.Action, a.Detail, a.At)).ToListAsync(cancel);
+        return new TicketDetail(View(ticket, await NamesAsync(db, cancel)), messages, notes, audit);
+    }
+
+    /// <summary>
+    /// Atomic: one conditional UPDATE (status still new, still in this operator's queue), so of two
+    /// operators clicking at once exactly one wins. Clauses 8, 15: the other gender needs an audited override.
+    /// </summary>
+    public Task<TicketOutcome> ClaimAsync(OperatorIdentity who, Guid id, bool overrideGender, CancellationToken cancel) =>
+        ChangeAsync(who, id, async (db, ticket, now) =>
+        {
+            var mismatch = (ticket.Gender == nameof(Gender.Woman) && who.Gender != "f") || (ticket.Gender == nameof(Gender.Man) && who.Gender != "m");
+            if (mismatch && !overrideGender)
+            {
+                return Outcome(TicketOutcome.GenderMismatch);
+            }
+            var won = await db.Tickets.Where(t => t.Id == id && t.Status == TicketStatus.New && t.Destination == ticket.Destination)
+                .ExecuteUpdateAsync(u => u.SetProperty(t => t.Status, TicketStatus.Claimed).SetProperty(t => t.OperatorId, who.Id)
+                    .SetProperty(t => t.ClaimedAt, now));
+            if (won == 0)
+            {
+                return Outcome(TicketOutcome.Conflict);
+            }
+            (ticket.Status, ticket.OperatorId, ticket.ClaimedAt) = (TicketStatus.Claimed, who.Id, now);   // the batch's later writes see it
+            if (mismatch)
+            {
+                Tickets.Audit(db, id, who.Login, "gender-override", $"preferred {ticket.Gender}, operator {who.Gender}", now);
+            }
+            Tickets.Audit(db, id, who.Login, "claimed", null, now);
+            var destination = Enum.Parse<Destination>(ticket.Destination);
+            return Outcome(TicketOutcome.Done, (c, state) =>
+                c.OperatorJoined(state, who.DisplayName, who.Gender == "m" ? Gender.Man : Gender.Woman, destination));
+        }, cancel);
+
+    /// <summary>A message from the assigned operator, to the person on their own channel.</summary>
+    public Task<TicketOutcome> SendAsync(OperatorIdentity who, Guid id, string text, CancellationToken cancel)
+    {
+        text = text.Trim();
+        return ChangeAsync(who, id, (db, ticket, now) =>
+        {
+            if (!Assigned(who, ticket, out var refused))
+            {
+                return Outcome(refused);
+            }
+            if (text.Length is 0 or > Tickets.MaxTextLength || ticket.ConversationKey is null || ticket.EndedAt is not null)
+            {
+                return Outcome(TicketOutcome.Invalid);
+            }
+            db.TicketMessages.Add(new TicketMessage { TicketId = id, From = "operator", OperatorId = who.Id, Text = secrets.Seal(text), At = now });
+            ticket.FirstResponseAt ??= now;
+            if (ticket.Status == TicketStatus.Claimed)
+            {
+                ticket.Status = TicketStatus.InConversation;
+            }
+            Tickets.Audit(db, id, who.Login, "operator-message", null, now);
+            return Outcome(TicketOutcome.Done, (_, _) => new TurnResult([new BotMessage(text, [])], TurnEffect.None, null));
+        }, cancel);
+    }
+
+    /// <summary>Hotline ⇄ police, with a note; the ticket goes back to the other queue as new.</summary>
+    public Task<TicketOutcome> TransferAsync(OperatorIdentity who, Guid id, string note, CancellationToken cancel) =>
+        ChangeAsync(who, id, (db, ticket, now) =>
+        {
+            if (!Assigned(who, ticket, out var refused))
+            {
+                return Outcome(refused);
+            }
+            if (string.IsNullOrWhiteSpace(note) || note.Length > Tickets.MaxTextLength)
+            {
+                return Outcome(TicketOutcome.Invalid);
+            }
+            var to = ticket.Destination == nameof(Destination.Police) ? nameof(Destination.Hotline) : nameof(Destination.Police);
+            db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, Text = secrets.Seal(note.Trim()), At = now });
+            (ticket.Destination, ticket.Status, ticket.OperatorId, ticket.ClaimedAt) = (to, TicketStatus.New, null, null);
+            Tickets.Audit(db, id, who.Login, "transferred", "to " + to, now);
+            return Outcome(TicketOutcome.Done);
+        }, cancel);
+
+    public Task<TicketOutcome> NoteAsync(OperatorIdentity who, Guid id, string text, bool policeOnly, CancellationToken cancel) =>
+        ChangeAsync(who, id, (db, ticket, now) =>
+        {
+            if (string.IsNullOrWhiteSpace(text) || text.Length > Tickets.MaxTextLength || (policeOnly && !who.SeesPoliceNotes))
+            {
+                return Outcome(TicketOutcome.Invalid);
+            }
+            db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, PoliceOnly = policeOnly, Text = secrets.Seal(text.Trim()), At = now });
+            Tickets.Audit(db, id, who.Login, policeOnly ? "police-note" : "note", null, now);
+            return Outcome(TicketOutcome.Done);
+        }, cancel);
+
+    /// <summary>Clauses 12, 18: a safe place for at most three days; the clock starts when it is asked for.</summary>
+    public Task<TicketOutcome> StartSafePlaceClockAsync(OperatorIdentity who, Guid id, CancellationToken cancel) =>
+        ChangeAsync(who, id, (db, ticket, now) =>
+        {
+            if (!Assigned(who, ticket, out var refused))
+            {
+                return Outcome(refused);
+            }
+            ticket.SafePlaceDue ??= now.AddHours(72);
+            Tickets.Audit(db, id, who.Login, "safe-place-asked", null, now);
+            return Outcome(TicketOutcome.Done);
+        }, cancel);
+
+    /// <summary>The operator referred the person to a service (clause 39); where to is kept as a sealed note.</summary>
+    public Task<TicketOutcome> ReferAsync(OperatorIdentity who, Guid id, string to, CancellationToken cancel) =>
+        ChangeAsync(who, id, (db, ticket, now) =>
+        {
+            if (!Assigned(who, ticket, out var refused))
+            {
+                return Outcome(refused);
+            }
+            if (string.IsNullOrWhiteSpace(to) || to.Length > 200)
+            {
+                return Outcome(TicketOutcome.Invalid);
+            }
+            ticket.Status = TicketStatus.Referred;
+            db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, Text = secrets.Seal("Referred to: " + to.Trim()), At = now });
+            Tickets.Audit(db, id, who.Login, "referred", null, now);
+            return Outcome(TicketOutcome.Done);
+        }, cancel);
+
+    /// <summary>Ends the conversation: the person returns to the bot menu and gets the rights card.</summary>
+    public Task<TicketOutcome> EndAsync(OperatorIdentity who, Guid id, CancellationToken cancel) =>
+        ChangeAsync(who, id, (db, ticket, now) =>
+        {
+            if (!Assigned(who, ticket, out var refused))
+            {
+                return Outcome(refused);
+            }
+            return ticket.EndedAt is not null ? Outcome(TicketOutcome.Conflict) : Outcome(TicketOutcome.Done, End(db, ticket, who, now));
+        }, cancel);
+
+    /// <summary>Closes the ticket with an outcome (ending the conversation first if it is still going).</summary>
+    public Task<TicketOutcome> CloseAsync(OperatorIdentity who, Guid id, string outcome, CancellationToken cancel) =>
+        ChangeAsync(who, id, (db, ticket, now) =>
+        {
+            if (!Assigned(who, ticket, out var refused))
+            {
+                return Outcome(refused);
+            }
+            if (string.IsNullOrWhiteSpace(outcome) || outcome.Length > 2000)
+            {
+                return Outcome(TicketOutcome.Invalid);
+            }
+            var then = ticket.EndedAt is null ? End(db, ticket, who, now) : null;
+            (ticket.Status, ticket.Outcome, ticket.ClosedAt) = (TicketStatus.Closed, secrets.Seal(outcome.Trim()), now);
+            Tickets.Audit(db, id, who.Login, "closed", null, now);
+            return Outcome(TicketOutcome.Done, then);
+        }, cancel);
+
+    private static Func<Conversation, ConversationState, Task<TurnResult>>? End(BotDb db, Ticket ticket, OperatorIdentity who, DateTime now)
+    {
+        ticket.EndedAt = now;
+        Tickets.Audit(db, ticket.Id, who.Login, "ended", null, now);
+        return ticket.ConversationKey is null ? null : (c, state) => c.OperatorEndedAsync(state);
+    }
+
+    /// <summary>Tickets nobody claimed in time, or that arrive outside working hours: the person is told honestly, once.</summary>
+    public async Task<int> TellUnansweredAsync(CancellationToken cancel)
+    {
+        var settings = options.Value;
+        var now = Now;
+        var outside = !settings.IsWorkingTime(clock.GetUtcNow());
+        var before = now - settings.NoOperatorAfter;
+        List<(Guid Id, string Key)> due;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            due = (await scope.ServiceProvider.GetRequiredService<BotDb>().Tickets.AsNoTracking()
+                .Where(t => t.Status == TicketStatus.New && t.NoOperatorToldAt == null && t.ConversationKey != null
+                    && t.ClaimedAt == null && (outside || t.CreatedAt <= before))
+                .Select(t => new { t.Id, t.ConversationKey }).ToListAsync(cancel))
+                .Select(t => (t.Id, t.ConversationKey!)).ToList();
+        }
+        foreach (var (id, key) in due)
+        {
+            await writer.WriteAsync(async db =>
+            {
+                await db.Tickets.Where(t => t.Id == id).ExecuteUpdateAsync(u => u.SetProperty(t => t.NoOperatorToldAt, now));
+                Tickets.Audit(db, id, "system", "no-operator-told", outside ? "outside working hours" : "no claim in time", now);
+            });
+            await conversations.ActAsync(key, (c, state) => c.NoOperatorYet(state, outside), cancel);
+        }
+        if (due.Count > 0)
+        {
+            events.Changed();
+        }
+        return due.Count;
+    }
+
+    private static bool Assigned(OperatorIdentity who, Ticket ticket, out TicketOutcome refused)
+    {
+        refused = !Tickets.Open.Contains(ticket.Status) ? TicketOutcome.Conflict
+            : ticket.OperatorId != who.Id && who.Role != OperatorRole.Supervisor ? TicketOutcome.Forbidden
+            : TicketOutcome.Done;
+        return refused == TicketOutcome.Done;
+    }
+
+    private sealed record Change(TicketOutcome Outcome, Func<Conversation, ConversationState, Task<TurnResult>>? Then);
+
+    private static Change Outcome(TicketOutcome outcome, Func<Conversation, ConversationState, Task<TurnResult>>? then = null) => new(outcome, then);
+
+    private static Change Outcome(TicketOutcome outcome, Func<Conversation, ConversationState, TurnResult> then) =>
+        new(outcome, (c, state) => Task.FromResult(then(c, state)));
+
+    private Task<TicketOutcome> ChangeAsync(OperatorIdentity who, Guid id, Func<BotDb, Ticket, DateTime, Change> change, CancellationToken cancel) =>
+        ChangeAsync(who, id, (db, ticket, now) => Task.FromResult(change(db, ticket, now)), cancel);
+
+    /// <summary>
+    /// Reads the ticket and applies the change inside one write (so it sees what the writes before it
+    /// did); then, outside the write, tells the person what the change means for them.
+    /// </summary>
+    private async Task<TicketOutcome> ChangeAsync(OperatorIdentity who, Guid id, Func<BotDb, Ticket, DateTime, Task<Change>> change, CancellationToken cancel)
+    {
+        var now = Now;
+        Change? done = null;
+        string? key = null;
+        await writer.WriteAsync(async db =>
+        {
+            var ticket = await db.Tickets.FirstOrDefaultAsync(t => t.Id == id);
+            (done, key) = ticket is null || !who.Sees(ticket) ? (Outcome(TicketOutcome.NotFound), null)
+                : (await change(db, ticket, now), ticket.ConversationKey);
+        });
+        if (done!.Outcome != TicketOutcome.Done)
+        {
+            return done.Outcome;
+        }
+        if (done.Then is { } then && key is not null)
+        {
+            await conversations.ActAsync(key, then, cancel);
+        }
+        log.LogDebug("Ticket {TicketId} changed by {Login}", id, who.Login);
+        events.Changed();
+        return TicketOutcome.Done;
+    }
+
+    private static async Task<Dictionary<Guid, string>> NamesAsync(BotDb db, CancellationToken cancel) =>
+        await db.OperatorAccounts.AsNoTracking().ToDictionaryAsync(o => o.Id, o => o.DisplayName, cancel);
+
+    private TicketView View(Ticket t, Dictionary<Guid, string> names) => new(
+        t.Id, t.Status.ToString(), t.Language, t.Role, t.Level, t.Forms.Split(',', StringSplitOptions.RemoveEmptyEntries), t.Minor, t.Abroad, t.Urgent,
+        t.Gender, t.Destination, t.ConsentAt, t.ConsentVersion,
+        JsonSerializer.Deserialize<JsonElement>(t.Summary.Length == 0 ? "[]" : secrets.Open(t.Summary)),
+        t.OperatorId, t.OperatorId is { } o && names.TryGetValue(o, out var name) ? name : null,
+        t.CreatedAt, t.ClaimedAt, t.FirstResponseAt, t.FirstResponseDue, t.ReferralDue, t.SafePlaceDue, t.EndedAt,
+        t.Outcome is null ? null : secrets.Open(t.Outcome));
+}
+
+/// <summary>A version number that moves whenever a ticket changes: open consoles wait on it (long poll) instead of reloading.</summary>
+public sealed class TicketEvents
+{
+    private long _version;
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public long Version => Interlocked.Read(ref _version);
+
+    public void Changed()
+    {
+        Interlocked.Increment(ref _version);
+        Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Returns when the version moves past <paramref name="seen"/>, or after the timeout.</summary>
+    public async Task<long> WaitAsync(long seen, TimeSpan timeout, CancellationToken cancel)
+    {
+        var next = Volatile.Read(ref _next).Task;
+        if (Version == seen)
+        {
+            await next.WaitAsync(timeout, cancel).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+        return Version;
+    }
+}
+
+/// <summary>Tells people waiting too long (or outside working hours) the honest truth and the numbers, once per ticket.</summary>
+public sealed class NoOperatorWatch(TicketService tickets, TimeProvider clock, IOptions<TicketOptions> options, ILogger<NoOperatorWatch> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.WatchInterval, clock);
+        do
+        {
+            try
+            {
+                var told = await tickets.TellUnansweredAsync(stoppingToken);
+                if (told > 0)
+                {
+                    log.LogInformation("Told {Count} waiting people that no operator has answered yet", told);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "The unanswered-ticket watch failed; it tries again");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

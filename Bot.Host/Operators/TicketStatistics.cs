@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text;
+using Bot.Host.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bot.Host.Operators;
+
+/// <summary>One anonymised count; any count below 3 is shown as "&lt;3" (small-number suppression).</summary>
+public sealed record StatisticsRow(string Dimension, string Value, string Count);
+
+public sealed record StatisticsView(IReadOnlyList<StatisticsRow> Counts, double? MedianMinutesToFirstResponse, double? Percentile90MinutesToFirstResponse);
+
+/// <summary>The supervisor's aggregates: counts by week, form, role, minors and destination; times to first response.</summary>
+public sealed class TicketStatistics(IServiceScopeFactory scopes)
+{
+    public async Task<StatisticsView> BuildAsync(CancellationToken cancel)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+        var tickets = await db.Tickets.AsNoTracking()
+            .Select(t => new { t.CreatedAt, t.Forms, t.Role, t.Minor, t.Destination, t.FirstResponseAt }).ToListAsync(cancel);
+        var rows = new List<StatisticsRow>();
+        void Add(string dimension, IEnumerable<string> values) =>
+            rows.AddRange(values.GroupBy(v => v).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new StatisticsRow(dimension, g.Key, Suppress(g.Count()))));
+        Add("week", tickets.Select(t => $"{ISOWeek.GetYear(t.CreatedAt)}-W{ISOWeek.GetWeekOfYear(t.CreatedAt):00}"));
+        Add("form", tickets.SelectMany(t => t.Forms.Split(',', StringSplitOptions.RemoveEmptyEntries).DefaultIfEmpty("none")));
+        Add("role", tickets.Select(t => t.Role));
+        Add("minor", tickets.Select(t => t.Minor ? "yes" : "no"));
+        Add("destination", tickets.Select(t => t.Destination));
+        var minutes = tickets.Where(t => t.FirstResponseAt is not null)
+            .Select(t => (t.FirstResponseAt!.Value - t.CreatedAt).TotalMinutes).Order().ToList();
+        // Times are not shown for fewer than 3 tickets either: a single time could point at one person.
+        return minutes.Count < 3 ? new StatisticsView(rows, null, null)
+            : new StatisticsView(rows, Math.Round(Percentile(minutes, 0.5), 1), Math.Round(Percentile(minutes, 0.9), 1));
+    }
+
+    public static string Suppress(int count) => count < 3 ? "<3" : count.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Nearest-rank percentile of sorted values.</summary>
+    internal static double Percentile(IReadOnlyList<double> sorted, double p) =>
+        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    public static string Csv(StatisticsView view)
+    {
+        var csv = new StringBuilder("dimension,value,count\n");
+        foreach (var row in view.Counts)
+        {
+            csv.Append(row.Dimension).Append(',').Append(row.Value).Append(',').Append(row.Count).Append('\n');
+        }
+        csv.Append(CultureInfo.InvariantCulture, $"first-response-minutes,median,{view.MedianMinutesToFirstResponse?.ToString(CultureInfo.InvariantCulture) ?? "<3"}\n");
+        csv.Append(CultureInfo.InvariantCulture, $"first-response-minutes,p90,{view.Percentile90MinutesToFirstResponse?.ToString(CultureInfo.InvariantCulture) ?? "<3"}\n");
+        return csv.ToString();
+    }
+}

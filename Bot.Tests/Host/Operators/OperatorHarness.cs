@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Bot.Content;
+
+namespace Bot.Tests.Host.Operators;
+
+/// <summary>Operators for a test host: accounts made with the real CLI verb, clients signed in through the real API.</summary>
+public static class OperatorHarness
+{
+    public static readonly LanguagePack En = TestContent.Content["en"];
+
+    /// <summary>Runs `Bot.Host operator add …` against the host's data folder, the password on standard input.</summary>
+    public static async Task<(int ExitCode, string Output)> AddOperatorAsync(string dataPath, string login, string role, string gender, string name, string password)
+    {
+        var start = new ProcessStartInfo("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "Bot.Host.dll"), "operator", "add", login, "--role", role, "--gender", gender, "--display-name", name])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dataPath,
+        };
+        start.Environment["Storage__DataPath"] = dataPath;
+        using var process = Process.Start(start)!;
+        await process.StandardInput.WriteLineAsync(password);
+        process.StandardInput.Close();
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output);
+    }
+
+    /// <summary>A new account and an HTTP client signed in as it (the cookie kept by the handler).</summary>
+    public static async Task<HttpClient> OperatorAsync(HostProcess host, string login, string role = "hotline", string gender = "f", string? name = null)
+    {
+        var (code, output) = await AddOperatorAsync(host.DataPath, login, role, gender, name ?? "Aigerim", "correct horse battery staple");
+        Assert.True(code == 0, output);
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30),
+        };
+        using var signIn = await client.PostAsJsonAsync("api/operator/signin", new { login, password = "correct horse battery staple" });
+        Assert.Equal(HttpStatusCode.NoContent, signIn.StatusCode);
+        return client;
+    }
+
+    /// <summary>The web chat from the greeting to consent; the person waits for an operator.</summary>
+    public static async Task<WebChatClient> ConsentAsync(HostProcess host, string gender = "woman", string destination = "hotline")
+    {
+        var chat = new WebChatClient(host.Http);
+        await chat.StartAsync();
+        foreach (var key in new[] { "continue", "safe", "self", "adult", "in-kazakhstan", "stop", "talk", gender, destination, "agree" })
+        {
+            await chat.PressAsync(En.Text("button." + key));
+        }
+        Assert.Equal(En.Text("waiting.ask"), WebChatClient.Text(chat.LastPrompt));
+        return chat;
+    }
+
+    public static async Task<JsonElement> TicketsAsync(HttpClient client) =>
+        await client.GetFromJsonAsync<JsonElement>("api/operator/tickets");
+
+    public static async Task<JsonElement> WaitForTicketAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var tickets = await TicketsAsync(client);
+            if (tickets.GetArrayLength() > 0)
+            {
+                return tickets[0];
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("No ticket appeared");
+    }
+
+    /// <summary>Reads the web chat until a message with this text arrives.</summary>
+    public static async Task<IReadOnlyList<string>> ReadUntilAsync(WebChatClient chat, Func<string, bool> until)
+    {
+        var seen = new List<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            seen.AddRange((await chat.ReadAsync()).Select(WebChatClient.Text));
+            if (seen.Any(until))
+            {
+                return seen;
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("Not received; got: " + string.Join(" | ", seen));
+    }
+}
