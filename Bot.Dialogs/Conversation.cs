@@ -231,6 +231,19 @@ public sealed class Conversation
         return new TurnResult(_messages, TurnEffect.None, null);
     }
 
+    /// <summary>The operator passed the request to the other team: the person is told where it went, and the bot answers again until someone there joins.</summary>
+    public TurnResult OperatorTransferred(ConversationState state, Destination to)
+    {
+        Begin(state);
+        if (_state.Step != Step.Waiting)
+        {
+            return new TurnResult([], TurnEffect.None, null);
+        }
+        (_state.WithOperator, _state.Destination) = (false, to);
+        Say(to == Dialogs.Destination.Police ? "operator.transferred.police" : "operator.transferred.hotline");
+        return new TurnResult(_messages, TurnEffect.None, null);
+    }
+
     /// <summary>The operator ended the conversation: back to the bot menu, with the rights card.</summary>
     public async Task<TurnResult> OperatorEndedAsync(ConversationState state)
     {

@@ -15,7 +15,7 @@ public static class UiKeys
         "consent.ask.hotline", "consent.ask.police", "consent.refused",
         "waiting.ask", "waiting.found.hotline", "waiting.found.police", "waiting.still", "waiting.cancelled",
         "operator.joined.hotline", "operator.joined.police", "operator.gender.woman", "operator.gender.man",
-        "operator.ended", "operator.none", "operator.closed",
+        "operator.ended", "operator.transferred.hotline", "operator.transferred.police", "operator.none", "operator.closed",
         "menu.ask", "help.text", "exit.done", "forget.done",
         "input.expired", "input.choose", "input.unknown-command", "input.slow-down",
     ];

@@ -175,7 +175,8 @@ public sealed class TicketService(
             db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, Text = secrets.Seal(note.Trim()), At = now });
             (ticket.Destination, ticket.Status, ticket.OperatorId, ticket.ClaimedAt) = (to, TicketStatus.New, null, null);
             Tickets.Audit(db, id, who.Login, "transferred", "to " + to, now);
-            return Outcome(TicketOutcome.Done);
+            var destination = Enum.Parse<Destination>(to);
+            return Outcome(TicketOutcome.Done, (c, state) => c.OperatorTransferred(state, destination));
         }, cancel);
 
     public Task<TicketOutcome> NoteAsync(OperatorIdentity who, Guid id, string text, bool policeOnly, CancellationToken cancel) =>

@@ -59,7 +59,7 @@ async function loadTicket() {
   }
   if (mine || me.role === 'Supervisor') {
     const transfer = el('button', t.destination === 'Police' ? 'Transfer to hotline' : 'Transfer to police');
-    transfer.onclick = async () => { const note = prompt('Note for the other team'); if (note) { await post(`/tickets/${t.id}/transfer`, { note }); await refresh(); } };
+    transfer.onclick = async () => { const note = prompt(`Ask the person first: they agreed to be referred to the ${t.destination.toLowerCase()} only. Note for the other team:`); if (note) { await post(`/tickets/${t.id}/transfer`, { note }); await refresh(); } };
     const close = el('button', 'Close with outcome');
     close.onclick = async () => { const outcome = prompt('Outcome'); if (outcome) { await post(`/tickets/${t.id}/close`, { outcome }); await refresh(); } };
     chat.append(el('div'), transfer, close);

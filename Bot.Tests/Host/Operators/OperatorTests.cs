@@ -113,7 +113,7 @@ public class OperatorTests
             Assert.Equal(HttpStatusCode.Unauthorized, nobody.StatusCode);
         }
 
-        await ConsentAsync(host, gender: "no-preference");
+        var chat = await ConsentAsync(host, gender: "no-preference");
         using var hotline = await OperatorAsync(host, "hotline1");
         using var police = await OperatorAsync(host, "police1", role: "police", gender: "m", name: "Nurlan");
         using var supervisor = await OperatorAsync(host, "super1", role: "supervisor");
@@ -121,6 +121,7 @@ public class OperatorTests
         (await hotline.PostAsync($"api/operator/tickets/{id2}/claim", null)).EnsureSuccessStatusCode();
         (await hotline.PostAsJsonAsync($"api/operator/tickets/{id2}/transfer", new { note = "needs the police" })).EnsureSuccessStatusCode();
         Assert.Equal(0, (await TicketsAsync(hotline)).GetArrayLength());
+        await ReadUntilAsync(chat, t => t == En.Text("operator.transferred.police"));   // the person is told where their request went
         (await police.PostAsync($"api/operator/tickets/{id2}/claim", null)).EnsureSuccessStatusCode();
         (await police.PostAsJsonAsync($"api/operator/tickets/{id2}/notes", new { text = "suspect's car number", policeOnly = true })).EnsureSuccessStatusCode();
         (await police.PostAsJsonAsync($"api/operator/tickets/{id2}/transfer", new { note = "back to the hotline for shelter" })).EnsureSuccessStatusCode();
