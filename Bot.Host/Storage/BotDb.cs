@@ -6,7 +6,6 @@ namespace Bot.Host.Storage;
 public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
 {
     public DbSet<ConversationRecord> Conversations => Set<ConversationRecord>();
-    public DbSet<EscalationRecord> Escalations => Set<EscalationRecord>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<ChannelAddress> Addresses => Set<ChannelAddress>();
     public DbSet<InboundSeen> InboundSeen => Set<InboundSeen>();
@@ -25,19 +24,6 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
             e.Property(c => c.Key).HasMaxLength(64);
             e.Property(c => c.Channel).HasMaxLength(16);
             e.HasIndex(c => c.UpdatedAt);
-        });
-        modelBuilder.Entity<EscalationRecord>(e =>
-        {
-            e.HasKey(x => x.Id);
-            e.Property(x => x.ConversationKey).HasMaxLength(64);
-            e.HasIndex(x => x.ConversationKey);
-            foreach (var name in new[] { nameof(EscalationRecord.Language), nameof(EscalationRecord.Role), nameof(EscalationRecord.Level),
-                         nameof(EscalationRecord.Gender), nameof(EscalationRecord.Destination) })
-            {
-                e.Property(name).HasMaxLength(16);
-            }
-            e.Property(x => x.Forms).HasMaxLength(128);
-            e.Property(x => x.ConsentVersion).HasMaxLength(32);
         });
         modelBuilder.Entity<OutboxMessage>(e =>
         {
@@ -77,28 +63,6 @@ public sealed class ConversationRecord
     public required string Channel { get; set; }
     public required string State { get; set; }
     public DateTime UpdatedAt { get; set; }
-}
-
-/// <summary>The escalation request stored for operators once the person consents (clauses 7–9).</summary>
-public sealed class EscalationRecord
-{
-    public Guid Id { get; set; }
-    public required string ConversationKey { get; set; }
-    public required string Language { get; set; }
-    public required string Role { get; set; }
-    public required string Level { get; set; }
-    /// <summary>Comma-separated form keys, e.g. "labour,sexual".</summary>
-    public required string Forms { get; set; }
-    public bool Minor { get; set; }
-    public bool Abroad { get; set; }
-    public bool Urgent { get; set; }
-    public required string Gender { get; set; }
-    public required string Destination { get; set; }
-    public DateTime ConsentAt { get; set; }
-    public required string ConsentVersion { get; set; }
-    /// <summary>JSON list of {indicatorId, cite, answer}.</summary>
-    public required string Summary { get; set; }
-    public DateTime CreatedAt { get; set; }
 }
 
 /// <summary>A bot message waiting for, or taken by, its channel; the id is the web chat's watermark.</summary>

@@ -11,7 +11,7 @@ public sealed class RetentionOptions
     public TimeSpan Reply { get; set; } = TimeSpan.FromDays(7);
     /// <summary>Update ids older than this are forgotten: channels re-deliver within a day.</summary>
     public TimeSpan InboundId { get; set; } = TimeSpan.FromDays(7);
-    /// <summary>A ticket closed (or cancelled) this long ago keeps its counts only; its escalation request is deleted.</summary>
+    /// <summary>A ticket closed (or cancelled) this long ago keeps its counts only.</summary>
     public TimeSpan ClosedTicket { get; set; } = TimeSpan.FromDays(90);
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 }
@@ -20,7 +20,7 @@ public sealed class RetentionOptions
 public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IOptions<RetentionOptions> options,
     TimeProvider clock, ILogger<Retention> log) : BackgroundService
 {
-    public sealed record Swept(int Conversations, int Replies, int InboundIds, int Tickets, int Escalations);
+    public sealed record Swept(int Conversations, int Replies, int InboundIds, int Tickets);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,9 +30,8 @@ public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IO
             try
             {
                 var swept = await SweepAsync(stoppingToken);
-                log.LogInformation("Retention erased {Conversations} conversations, {Replies} replies, {InboundIds} update ids, "
-                    + "{Escalations} escalation requests; anonymised {Tickets} tickets",
-                    swept.Conversations, swept.Replies, swept.InboundIds, swept.Escalations, swept.Tickets);
+                log.LogInformation("Retention erased {Conversations} conversations, {Replies} replies, {InboundIds} update ids; anonymised {Tickets} tickets",
+                    swept.Conversations, swept.Replies, swept.InboundIds, swept.Tickets);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -47,7 +46,7 @@ public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IO
         var now = clock.GetUtcNow().UtcDateTime;
         var idleSince = now - options.Value.IdleConversation;
         var closedBefore = now - options.Value.ClosedTicket;
-        var swept = new Swept(0, 0, 0, 0, 0);
+        var swept = new Swept(0, 0, 0, 0);
         await writer.WriteAsync(async db =>
         {
             var idle = db.Conversations.Where(c => c.UpdatedAt < idleSince).Select(c => c.Key);
@@ -62,8 +61,7 @@ public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IO
             {
                 await Operators.Tickets.StripAsync(db, ticket);
             }
-            var escalations = await db.Escalations.Where(e => e.CreatedAt < closedBefore).ExecuteDeleteAsync(cancel);
-            swept = new Swept(conversations, replies, inbound, tickets.Count, escalations);
+            swept = new Swept(conversations, replies, inbound, tickets.Count);
         });
         return swept;
     }

@@ -76,10 +76,6 @@ public sealed class ConversationService(
         {
             added.Add(new InboundSeen { Id = inboundId, ReceivedAt = now });
         }
-        if (result.Escalation is { } escalation)
-        {
-            added.Add(ToRecord(key, escalation, now));
-        }
         if (result.Effect == TurnEffect.None)
         {
             added.AddRange(result.Messages.Select(m => new OutboxMessage
@@ -253,7 +249,6 @@ public sealed class ConversationService(
             }
             recorded = await RecordAsync(db, turn);
             await db.Outbox.Where(m => m.ConversationKey == key).ExecuteDeleteAsync();
-            await db.Escalations.Where(e => e.ConversationKey == key).ExecuteDeleteAsync();
             await db.Addresses.Where(a => a.Key == key).ExecuteDeleteAsync();
             await db.Conversations.Where(c => c.Key == key).ExecuteDeleteAsync();
         });
@@ -262,25 +257,6 @@ public sealed class ConversationService(
             TellRecorders();
         }
     }
-
-    private EscalationRecord ToRecord(string key, EscalationRequest e, DateTime now) => new()
-    {
-        Id = e.Id,
-        ConversationKey = key,
-        Language = e.Language,
-        Role = e.Role.ToString(),
-        Level = e.Level.ToString(),
-        Forms = string.Join(',', e.Forms.Select(f => f.Key())),
-        Minor = e.Minor,
-        Abroad = e.Abroad,
-        Urgent = e.Urgent,
-        Gender = e.Gender.ToString(),
-        Destination = e.Destination.ToString(),
-        ConsentAt = e.ConsentAt.UtcDateTime,
-        ConsentVersion = e.ConsentVersion,
-        Summary = secrets.Seal(JsonSerializer.Serialize(e.Summary, Json)),   // which signs matched: sealed like everything personal
-        CreatedAt = now,
-    };
 }
 
 /// <summary>

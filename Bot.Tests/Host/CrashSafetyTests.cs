@@ -104,10 +104,8 @@ public class CrashSafetyTests(ITestOutputHelper output)
 
         await using var db = new BotDb(new DbContextOptionsBuilder<BotDb>()
             .UseSqlite(new SqliteConnectionStringBuilder { DataSource = System.IO.Path.Combine(second.DataPath, "bot.db") }.ToString()).Options);
-        var escalations = await db.Escalations.Select(e => e.ConversationKey).ToListAsync();
+        var escalations = await db.Tickets.Select(e => e.ConversationKey!).ToListAsync();
         Assert.All(acknowledgedAgreements, id => Assert.Single(escalations, id));   // told it was sent: stored, once
         Assert.Equal(people.Select(p => p.Chat.ConversationId).Order(), escalations.Order());   // everyone finished, once each
-        // Each escalation has its ticket, written with it: none lost to the kill, none twice.
-        Assert.Equal(await db.Escalations.Select(e => e.Id).OrderBy(id => id).ToListAsync(), await db.Tickets.Select(t => t.Id).OrderBy(id => id).ToListAsync());
     }
 }

@@ -38,8 +38,6 @@ public class RetentionTests
                 db.TicketMessages.Add(new TicketMessage { TicketId = ticket.Id, From = "user", Text = "sealed", At = ticket.CreatedAt });
                 db.TicketNotes.Add(new TicketNote { TicketId = ticket.Id, Text = "sealed", At = ticket.CreatedAt });
             }
-            db.Escalations.Add(Escalation(now.AddDays(-91)));
-            db.Escalations.Add(Escalation(now.AddDays(-89)));
             await db.SaveChangesAsync();
         }
 
@@ -49,7 +47,7 @@ public class RetentionTests
         var swept = await retention.SweepAsync(CancellationToken.None);
         await writer.StopAsync(CancellationToken.None);
 
-        Assert.Equal(new Retention.Swept(1, 2, 1, 2, 1), swept);
+        Assert.Equal(new Retention.Swept(1, 2, 1, 2), swept);
         await using var check = services.CreateAsyncScope();
         var after = check.ServiceProvider.GetRequiredService<BotDb>();
         Assert.Equal(["young"], await after.Conversations.Select(c => c.Key).ToListAsync());
@@ -65,7 +63,6 @@ public class RetentionTests
         Assert.Equal(kept.Order(), tickets.Where(t => t.ConversationKey is not null).Select(t => t.ConversationKey!).Order());
         var withContent = await after.TicketMessages.Select(m => m.TicketId).Union(after.TicketNotes.Select(n => n.TicketId)).ToListAsync();
         Assert.Equal(tickets.Where(t => t.ConversationKey is not null).Select(t => t.Id).Order(), withContent.Order());
-        Assert.Equal([now.AddDays(-89)], await after.Escalations.Select(e => e.CreatedAt).ToListAsync());
     }
 
     private static Ticket Ticket(string key, TicketStatus status, DateTime? closedAt, DateTime createdAt) => new()
@@ -73,11 +70,5 @@ public class RetentionTests
         Id = Guid.NewGuid(), ConversationKey = key, Channel = key, Language = "ru", Role = "Self", Level = "Strong", Forms = "labour",
         Gender = "Woman", Destination = "Hotline", ConsentVersion = "v", Summary = "sealed", Status = status, CreatedAt = createdAt,
         ClosedAt = closedAt, Outcome = closedAt is null ? null : "sealed outcome",
-    };
-
-    private static EscalationRecord Escalation(DateTime at) => new()
-    {
-        Id = Guid.NewGuid(), ConversationKey = "k", Language = "ru", Role = "Self", Level = "Strong", Forms = "", Gender = "Woman",
-        Destination = "Hotline", ConsentVersion = "v", Summary = "sealed", CreatedAt = at,
     };
 }

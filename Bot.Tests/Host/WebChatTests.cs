@@ -49,7 +49,7 @@ public class WebChatTests
         Assert.Equal(En.Text("waiting.ask"), WebChatClient.Text(chat.LastPrompt));
         await using (var db = Open(host))
         {
-            var escalation = await db.Escalations.SingleAsync();
+            var escalation = await db.Tickets.SingleAsync();
             Assert.Equal(chat.ConversationId, escalation.ConversationKey);
             Assert.Equal("Woman", escalation.Gender);
             Assert.Equal("Hotline", escalation.Destination);
@@ -60,7 +60,8 @@ public class WebChatTests
         await using (var db = Open(host))
         {
             Assert.Empty(await db.Conversations.ToListAsync());
-            Assert.Empty(await db.Escalations.ToListAsync());
+            var ticket = await db.Tickets.SingleAsync();   // cancelled, kept as a count only
+            Assert.Equal((null, "", Bot.Host.Operators.TicketStatus.Cancelled), (ticket.ConversationKey, ticket.Summary, ticket.Status));
             Assert.Empty(await db.Outbox.ToListAsync());
         }
     }
@@ -106,7 +107,7 @@ public class WebChatTests
         Assert.Contains(WebChatClient.Text(replies[0]), new[] { En.Text("input.choose"), En.Text("input.unknown-command"), En.Text("input.expired") });
         Assert.Equal(En.Text("privacy.ask"), WebChatClient.Text(replies[^1]));
         await using var db = Open(host);
-        Assert.Empty(await db.Escalations.ToListAsync());
+        Assert.Empty(await db.Tickets.ToListAsync());
         Assert.Contains("\"step\":\"Privacy\"", (await db.Conversations.SingleAsync()).State, StringComparison.Ordinal);
     }
 

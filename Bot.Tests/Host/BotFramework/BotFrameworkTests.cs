@@ -124,7 +124,7 @@ public class BotFrameworkTests
         Assert.True(standIn.Posted.Count > 11);
 
         await using var db = Open(host);
-        var escalation = await db.Escalations.SingleAsync();
+        var escalation = await db.Tickets.SingleAsync();
         Assert.StartsWith("bf-", escalation.ConversationKey, StringComparison.Ordinal);
         Assert.Equal("Hotline", escalation.Destination);
         Assert.DoesNotContain(channel.ConversationId, host.Output, StringComparison.Ordinal);

@@ -47,10 +47,10 @@ public class TelegramTests
         }
         Assert.Equal(En.Text("waiting.ask"), TelegramUser.Text(user.LastPrompt));
 
-        EscalationRecord escalation;
+        Bot.Host.Operators.Ticket escalation;
         await using (var db = Open(host))
         {
-            escalation = await db.Escalations.SingleAsync();
+            escalation = await db.Tickets.SingleAsync();
             Assert.Equal("Hotline", escalation.Destination);
             Assert.StartsWith("tg-", escalation.ConversationKey, StringComparison.Ordinal);
             Assert.DoesNotContain("734019283", escalation.ConversationKey, StringComparison.Ordinal);
@@ -88,7 +88,7 @@ public class TelegramTests
             await user.PressAsync(key);
         }
         await using var db = Open(host);
-        var escalation = await db.Escalations.SingleAsync();
+        var escalation = await db.Tickets.SingleAsync();
         Assert.Equal("Witness", escalation.Role);
         Assert.Equal("Police", escalation.Destination);
         Assert.NotEmpty(api.Calls("editMessageText"));

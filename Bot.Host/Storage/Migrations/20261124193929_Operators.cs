@@ -11,6 +11,9 @@ namespace Bot.Host.Storage.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "Escalations");
+
             migrationBuilder.CreateTable(
                 name: "OperatorAccounts",
                 columns: table => new
@@ -167,6 +170,36 @@ namespace Bot.Host.Storage.Migrations
 
             migrationBuilder.DropTable(
                 name: "Tickets");
+
+            migrationBuilder.CreateTable(
+                name: "Escalations",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Abroad = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ConsentAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ConsentVersion = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ConversationKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Destination = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Forms = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Gender = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Language = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Level = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Minor = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Summary = table.Column<string>(type: "TEXT", nullable: false),
+                    Urgent = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Escalations", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Escalations_ConversationKey",
+                table: "Escalations",
+                column: "ConversationKey");
         }
     }
 }
