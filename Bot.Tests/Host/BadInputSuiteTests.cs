@@ -455,6 +455,10 @@ public class BadInputSuiteTests(BadInputHost shared, ITestOutputHelper output) :
             {
                 failures.Add($"{bad.Name}: {(int)status}, wanted {(int)expected}");
             }
+            if (status == HttpStatusCode.RequestEntityTooLarge && response.Headers.ConnectionClose != true)
+            {
+                failures.Add($"{bad.Name}: 413 without Connection: close (the unread body spoils the connection's next request)");
+            }
             if ((int)status >= 400 || bad.Ignored)
             {
                 ignored += (int)status < 400 ? 1 : 0;

@@ -95,7 +95,7 @@ public static class TelegramSetup
             }
             if (http.Request.ContentLength > MaxBodyBytes)
             {
-                return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+                return PublicEndpoints.PayloadTooLarge(http);
             }
             Update? update;
             try
@@ -109,7 +109,7 @@ public static class TelegramSetup
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
-                return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+                return PublicEndpoints.PayloadTooLarge(http);
             }
             if (update is null)
             {
