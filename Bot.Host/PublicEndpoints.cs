@@ -32,6 +32,16 @@ public static class PublicEndpoints
         return builder;
     }
 
+    /// <summary>
+    /// 413 for a body over its endpoint's limit. The rest of the body is never read, so the connection cannot carry another
+    /// request: the client is told to close it, or its next request on that connection fails half-way.
+    /// </summary>
+    public static IResult PayloadTooLarge(HttpContext http)
+    {
+        http.Response.Headers.Connection = "close";
+        return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge);
+    }
+
     private static string Client(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "";
 
     private static FixedWindowRateLimiterOptions PerMinute(int permits) =>

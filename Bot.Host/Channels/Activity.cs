@@ -62,7 +62,7 @@ public static class ActivityJson
         }
         if (http.Request.ContentLength > maxBodyBytes)
         {
-            return (null, TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge));
+            return (null, PublicEndpoints.PayloadTooLarge(http));
         }
         try
         {
@@ -75,7 +75,7 @@ public static class ActivityJson
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge));
+            return (null, PublicEndpoints.PayloadTooLarge(http));
         }
     }
 }

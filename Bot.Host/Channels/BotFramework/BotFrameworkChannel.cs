@@ -16,6 +16,8 @@ public static class BotFrameworkChannel
     public const string Channel = "botframework";
     private const int MaxBodyBytes = 256 * 1024;
     private const int MaxTextLength = 4096;
+    /// <summary>Far above any channel's real ids (Teams' are the longest, a few hundred characters).</summary>
+    private const int MaxIdLength = 1024;
 
     public static IHostApplicationBuilder AddBotFrameworkChannel(this IHostApplicationBuilder builder)
     {
@@ -80,6 +82,11 @@ public static class BotFrameworkChannel
             // Without a token nothing vouches for the serviceUrl: only the Emulator on this machine is answered.
             return TypedResults.BadRequest();
         }
+        if (!WellFormed(activity!))
+        {
+            // Even a signed activity: a reply could never be delivered, and an id of kilobytes is nothing to store.
+            return TypedResults.BadRequest();
+        }
         var turn = ToTurn(activity!);
         if (turn is null || !Addressable(activity!))
         {
@@ -111,6 +118,11 @@ public static class BotFrameworkChannel
         }
         return TypedResults.Ok();
     }
+
+    private static bool WellFormed(Activity activity) =>
+        (activity.ServiceUrl is null || (Uri.TryCreate(activity.ServiceUrl, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
+        && new[] { activity.Id, activity.ChannelId, activity.Conversation?.Id, activity.From?.Id, activity.Recipient?.Id, activity.ReplyToId }
+            .All(id => id is null || id.Length <= MaxIdLength);
 
     private static bool Addressable(Activity activity) =>
         !string.IsNullOrEmpty(activity.ServiceUrl) && !string.IsNullOrEmpty(activity.ChannelId)

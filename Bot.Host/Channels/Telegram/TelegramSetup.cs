@@ -5,6 +5,7 @@ using System.Text.Json;
 using Bot.Content;
 using Bot.Dialogs;
 using Bot.Host.Turns;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -18,6 +19,8 @@ public static class TelegramSetup
 {
     public const string WebhookPath = "/telegram/webhook";
     private const string SecretHeader = "X-Telegram-Bot-Api-Secret-Token";
+    /// <summary>An update holds at most 4096 characters of text and a quoted message: far below this.</summary>
+    private const int MaxBodyBytes = 256 * 1024;
 
     /// <summary>The Telegram channel, when Telegram:BotToken is set: polling, or a webhook with Telegram:WebhookUrl.</summary>
     public static IHostApplicationBuilder AddTelegramChannel(this IHostApplicationBuilder builder)
@@ -86,6 +89,14 @@ public static class TelegramSetup
             {
                 return Results.Unauthorized();
             }
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = MaxBodyBytes;
+            }
+            if (http.Request.ContentLength > MaxBodyBytes)
+            {
+                return PublicEndpoints.PayloadTooLarge(http);
+            }
             Update? update;
             try
             {
@@ -93,7 +104,12 @@ public static class TelegramSetup
             }
             catch (JsonException)
             {
+                // Telegram never sends this, and resends it a while; the 4xx shows in getWebhookInfo's last_error_message.
                 return Results.BadRequest();
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return PublicEndpoints.PayloadTooLarge(http);
             }
             if (update is null)
             {

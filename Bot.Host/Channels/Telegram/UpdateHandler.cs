@@ -68,7 +68,8 @@ public sealed class UpdateHandler(
         await sender.BestEffortAsync("answerCallbackQuery", key, () => bot.AnswerCallbackQuery(query.Id, cancellationToken: cancel));
         // The data is whatever the client sent: the engine checks it against the current question.
         var data = query.Data ?? "";
-        var turn = UserTurn.Pressed(data.Length > 64 ? "" : data, query.From.LanguageCode);
+        // From is absent only in a forged update; it is read for the language alone.
+        var turn = UserTurn.Pressed(data.Length > 64 ? "" : data, query.From?.LanguageCode);
         var result = await conversations.HandleAsync(key, TelegramSender.ChannelName, turn, inboundId, Address(chatId), cancel);
         if (result is null)
         {
@@ -84,7 +85,8 @@ public sealed class UpdateHandler(
     /// <summary>The question keeps its text plus the chosen answer, without its keyboard: the chat reads as a clean history.</summary>
     private Task ShowChosenAsync(string key, Message question, string data, CancellationToken cancel)
     {
-        var chosen = question.ReplyMarkup?.InlineKeyboard.SelectMany(row => row).FirstOrDefault(b => b.CallbackData == data);
+        // The keyboard comes back from the client as it claims it was: rows or buttons may be missing.
+        var chosen = question.ReplyMarkup?.InlineKeyboard?.SelectMany(row => row ?? []).FirstOrDefault(b => b?.CallbackData == data);
         return chosen is null || question.Text is null
             ? sender.BestEffortAsync("editMessageReplyMarkup", key,
                 () => bot.EditMessageReplyMarkup(question.Chat.Id, question.MessageId, replyMarkup: null, cancellationToken: cancel))
@@ -146,7 +148,7 @@ public sealed class UpdateHandler(
         {
             return;
         }
-        var locale = (update.Message ?? update.EditedMessage)?.From?.LanguageCode ?? update.CallbackQuery?.From.LanguageCode;
+        var locale = (update.Message ?? update.EditedMessage)?.From?.LanguageCode ?? update.CallbackQuery?.From?.LanguageCode;
         var language = BotContent.LanguageCodes.FirstOrDefault(code => locale?.StartsWith(code, StringComparison.OrdinalIgnoreCase) == true) ?? "kk";
         await sender.BestEffortAsync("sendMessage", TelegramSender.KeyOf(chatId),
             () => sender.SendDirectAsync(chatId, new BotMessage(content[language].Text("telegram.error"), []), cancel));
