@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -393,6 +394,36 @@ public class BadInputSuiteTests(BadInputHost shared, ITestOutputHelper output) :
     public async Task Telegram_webhook_refuses_what_is_not_from_telegram_or_not_an_update_and_answers_odd_updates_never_a_5xx()
     {
         await RunAsync(shared.Host, "Telegram webhook", TelegramCases());
+    }
+
+    [Fact]
+    public async Task A_sticker_whose_polite_answer_telegram_refuses_is_still_acknowledged_so_it_is_not_resent()
+    {
+        const long chatId = 7_700_001;
+        var update = new JsonObject
+        {
+            ["update_id"] = 7_700_001,
+            ["message"] = new JsonObject
+            {
+                ["message_id"] = 1, ["date"] = 1_764_000_000,
+                ["chat"] = new JsonObject { ["id"] = chatId, ["type"] = "private" },
+                ["from"] = new JsonObject { ["id"] = chatId, ["is_bot"] = false, ["first_name"] = "x" },
+                ["sticker"] = new JsonObject { ["file_id"] = "s", ["file_unique_id"] = "u", ["type"] = "regular", ["width"] = 512, ["height"] = 512, ["is_animated"] = false, ["is_video"] = false },
+            },
+        };
+        shared.Telegram.Refused.Add("sendMessage");   // as for a person who blocked the bot
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "telegram/webhook") { Content = JsonContent.Create(update) };
+            request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", BadInputHost.TelegramSecret);
+            using var response = await shared.Host.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains(shared.Telegram.Calls("sendMessage"), call => !call.Ok && (long)call.Body["chat_id"]! == chatId);   // tried, and refused
+        }
+        finally
+        {
+            shared.Telegram.Refused.Remove("sendMessage");
+        }
     }
 
     [Fact]

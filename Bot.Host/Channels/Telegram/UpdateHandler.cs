@@ -136,9 +136,10 @@ public sealed class UpdateHandler(
             message.From?.LanguageCode?.StartsWith(code, StringComparison.OrdinalIgnoreCase) == true) ?? "kk";
         var reply = new BotMessage(content[language].Text("telegram.unsupported"), []);
         log.LogInformation("Telegram {ConversationKey} sent {Kind}: not read", Pseudonym.Of(key), message.Type);
-        var sent = await sender.SendDirectAsync(chatId, reply, cancel);
         await sender.RememberAsync(key, message.MessageId, onlyIfAddressed: true, cancel);
-        await sender.RememberAsync(key, sent, onlyIfAddressed: true, cancel);
+        // Best effort: the update is recorded as handled, so a refused send (a blocked bot) must not make Telegram resend it.
+        await sender.BestEffortAsync("sendMessage", key, async () =>
+            await sender.RememberAsync(key, await sender.SendDirectAsync(chatId, reply, cancel), onlyIfAddressed: true, cancel));
     }
 
     /// <summary>A turn that failed for good: say sorry in the person's language; the stored state is as before the update.</summary>

@@ -124,7 +124,7 @@ public sealed class FakeBotApi : IAsyncDisposable
             {
                 body["_message_id"] = _nextMessageId++;   // the id the bot gets back, for the tests' callbacks
             }
-            _calls.Add(new ApiCall(method, body, DateTime.UtcNow, !tooMany));
+            _calls.Add(new ApiCall(method, body, DateTime.UtcNow, !tooMany && !Refused.Contains(method)));
         }
         if (Refused.Contains(method))
         {
