@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Text;
 using Bot.Content;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
 
 namespace Bot.Host.Operators;
 
-public sealed record SignInRequest(string Login, string Password);
+/// <param name="Code">The 6-digit authenticator code, for an operator with two-factor sign-in on.</param>
+public sealed record SignInRequest(string Login, string Password, string? Code = null);
 public sealed record TextRequest(string Text);
 public sealed record NoteRequest(string Text, bool PoliceOnly);
 public sealed record TransferRequest(string Note);
@@ -19,8 +21,15 @@ public static class OperatorApi
 {
     public static WebApplication MapOperatorApi(this WebApplication app)
     {
-        app.MapPost("/api/operator/signin", async Task<Results<NoContent, UnauthorizedHttpResult>> (SignInRequest request, HttpContext http, OperatorSignIn signIn) =>
-            await signIn.SignInAsync(http, request.Login ?? "", request.Password ?? "") ? TypedResults.NoContent() : TypedResults.Unauthorized())
+        app.MapPost("/api/operator/signin", async Task<Results<NoContent, ProblemHttpResult, UnauthorizedHttpResult>> (
+                SignInRequest request, SignInManager<OperatorUser> signIn, ILogger<OperatorUser> log) =>
+            await OperatorSetup.SignInAsync(signIn, request.Login ?? "", request.Password ?? "", request.Code, log) switch
+            {
+                SignInOutcome.SignedIn => TypedResults.NoContent(),
+                SignInOutcome.CodeRequired => TypedResults.Problem("Send the 6-digit code from the authenticator app as \"code\".",
+                    statusCode: StatusCodes.Status401Unauthorized, extensions: new Dictionary<string, object?> { ["codeRequired"] = true }),
+                _ => TypedResults.Unauthorized(),   // a wrong password and a lockout look the same from outside
+            })
             .AllowAnonymous().WithTags("Operators");
 
         var api = app.MapGroup("/api/operator").RequireAuthorization().WithTags("Operators");

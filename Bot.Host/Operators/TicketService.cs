@@ -336,7 +336,7 @@ public sealed class TicketService(
     }
 
     private static async Task<Dictionary<Guid, string>> NamesAsync(BotDb db, CancellationToken cancel) =>
-        await db.OperatorAccounts.AsNoTracking().ToDictionaryAsync(o => o.Id, o => o.DisplayName, cancel);
+        await db.Users.AsNoTracking().ToDictionaryAsync(o => o.Id, o => o.DisplayName, cancel);
 
     private TicketView View(Ticket t, Dictionary<Guid, string> names) => new(
         t.Id, t.Status.ToString(), t.Language, t.Role, t.Level, t.Forms.Split(',', StringSplitOptions.RemoveEmptyEntries), t.Minor, t.Abroad, t.Urgent,
