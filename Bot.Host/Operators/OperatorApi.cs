@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Bot.Content;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 
@@ -15,6 +16,7 @@ public sealed record ReferRequest(string To);
 public sealed record CloseRequest(string Outcome);
 public sealed record MeView(string Login, string Role, string Gender, string DisplayName);
 public sealed record CannedReply(string Key, string Text);
+public sealed record AntiforgeryView(string Header, string Token);
 
 /// <summary>The JSON API (for a hotline's own CRM, and for the console's page): the same <see cref="TicketService"/> as the console.</summary>
 public static class OperatorApi
@@ -33,6 +35,12 @@ public static class OperatorApi
             .AllowAnonymous().WithTags("Operators");
 
         var api = app.MapGroup("/api/operator").RequireAuthorization().WithTags("Operators");
+        // The cookie is SameSite=Strict already; the token is the second lock on every POST (send it as X-CSRF-TOKEN).
+        api.AddEndpointFilter(async (context, next) =>
+            await context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(context.HttpContext)
+                ? await next(context) : OperatorSetup.Forged());
+        api.MapGet("/antiforgery", (HttpContext http, IAntiforgery antiforgery) =>
+            TypedResults.Ok(new AntiforgeryView(OperatorSetup.AntiforgeryHeader, antiforgery.GetAndStoreTokens(http).RequestToken!)));
         api.MapGet("/me", (HttpContext http) =>
         {
             var who = http.User.Operator();

@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Bot.Host.Storage;
 using Bot.Host.Turns;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
@@ -11,6 +13,8 @@ namespace Bot.Host.Operators;
 public static class OperatorSetup
 {
     public const string SupervisorPolicy = "supervisor";
+    /// <summary>The header the console's script (and an API client signed in with the cookie) sends with every POST.</summary>
+    public const string AntiforgeryHeader = "X-CSRF-TOKEN";
 
     public static IHostApplicationBuilder AddOperatorConsole(this IHostApplicationBuilder builder)
     {
@@ -35,6 +39,15 @@ public static class OperatorSetup
             cookie.LoginPath = "/operators/signin";
             cookie.Events.OnRedirectToLogin = context => Deny(context, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => Deny(context, StatusCodes.Status403Forbidden);
+        });
+        builder.Services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.HeaderName = AntiforgeryHeader;
+            antiforgery.Cookie.Name = "operator-antiforgery";
+            antiforgery.Cookie.HttpOnly = true;
+            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            antiforgery.SuppressXFrameOptionsHeader = true;   // SecurityHeaders sends DENY
         });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(SupervisorPolicy, policy => policy.RequireRole(nameof(OperatorRole.Supervisor)));
@@ -65,9 +78,13 @@ public static class OperatorSetup
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi();
-        app.MapGet("/operators/signin", () => Page("signin.html")).AllowAnonymous();
-        app.MapPost("/operators/signin", async (HttpContext http, SignInManager<OperatorUser> signIn, ILogger<OperatorUser> log) =>
+        app.MapGet("/operators/signin", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "signin.html")).AllowAnonymous();
+        app.MapPost("/operators/signin", async (HttpContext http, IAntiforgery antiforgery, SignInManager<OperatorUser> signIn, ILogger<OperatorUser> log) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Forged();
+            }
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
             return await SignInAsync(signIn, form["login"].ToString(), form["password"].ToString(), form["code"].ToString(), log) switch
             {
@@ -75,14 +92,19 @@ public static class OperatorSetup
                 SignInOutcome.CodeRequired => Results.Redirect("/operators/signin?code=1"),
                 _ => Results.Redirect("/operators/signin?failed=1"),
             };
-        }).AllowAnonymous().DisableAntiforgery();
-        app.MapPost("/operators/signout", async (HttpContext http) =>
+        }).AllowAnonymous().DisableAntiforgery();   // validated above, before the form is read
+        app.MapPost("/operators/signout", async (HttpContext http, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Forged();
+            }
             await http.SignOutAsync(IdentityConstants.ApplicationScheme);
             return Results.Redirect("/operators/signin");
-        }).RequireAuthorization();
-        app.MapGet("/operators", () => Page("console.html")).RequireAuthorization();
-        app.MapGet("/operators/supervisor", () => Page("supervisor.html")).RequireAuthorization(SupervisorPolicy);
+        }).RequireAuthorization().DisableAntiforgery();
+        app.MapGet("/operators", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "console.html")).RequireAuthorization();
+        app.MapGet("/operators/supervisor", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "supervisor.html"))
+            .RequireAuthorization(SupervisorPolicy);
         return app;
     }
 
@@ -157,8 +179,17 @@ public static class OperatorSetup
         return SignInOutcome.Failed;
     }
 
-    private static IResult Page(string name) =>
-        Results.Content(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Operators", name)), "text/html; charset=utf-8");
+    /// <summary>The page with a fresh antiforgery token in place of {{antiforgery}} (its forms' hidden field, the console script's header).</summary>
+    private static IResult Page(HttpContext http, IAntiforgery antiforgery, string name)
+    {
+        var token = antiforgery.GetAndStoreTokens(http).RequestToken!;
+        var html = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Operators", name))
+            .Replace("{{antiforgery}}", HtmlEncoder.Default.Encode(token), StringComparison.Ordinal);
+        return Results.Content(html, "text/html; charset=utf-8");
+    }
+
+    internal static IResult Forged() =>
+        Results.Problem("The antiforgery token is missing or wrong: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
 }
 
 public enum SignInOutcome { SignedIn, Failed, LockedOut, CodeRequired }

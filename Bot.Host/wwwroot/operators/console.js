@@ -7,7 +7,9 @@ async function json(path, options) {
   if (r.status === 401) { location.href = '/operators/signin'; throw new Error('signed out'); }
   return r;
 }
-const post = (path, body) => json(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+// The page carries its antiforgery token; every POST sends it as a header.
+const antiforgery = document.querySelector('meta[name="antiforgery"]').content;
+const post = (path, body) => json(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-TOKEN': antiforgery }, body: JSON.stringify(body ?? {}) });
 function clock(due) {
   const minutes = Math.round((new Date(due + 'Z') - Date.now()) / 60000);
   return minutes < 0 ? el('span', `${-minutes} min late`, 'late') : el('span', `in ${minutes} min`);

@@ -39,7 +39,15 @@ public static class OperatorHarness
         };
         using var signIn = await client.PostAsJsonAsync("api/operator/signin", new { login, password = "correct horse battery staple" });
         Assert.Equal(HttpStatusCode.NoContent, signIn.StatusCode);
+        await UseAntiforgeryAsync(client);
         return client;
+    }
+
+    /// <summary>Fetches the signed-in operator's antiforgery token and sends it with every request, as the console's script does.</summary>
+    public static async Task UseAntiforgeryAsync(HttpClient client)
+    {
+        var antiforgery = await client.GetFromJsonAsync<JsonElement>("api/operator/antiforgery");
+        client.DefaultRequestHeaders.Add(antiforgery.GetProperty("header").GetString()!, antiforgery.GetProperty("token").GetString());
     }
 
     /// <summary>The web chat from the greeting to consent; the person waits for an operator.</summary>

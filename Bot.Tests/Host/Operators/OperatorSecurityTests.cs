@@ -80,10 +80,23 @@ public class OperatorSecurityTests
             ["Tickets:WorkingUntil"] = local.AddHours(3).ToString("HH:mm", CultureInfo.InvariantCulture),
             ["Tickets:WatchInterval"] = "00:00:00.2",
         });
-        var chat = await ConsentAsync(host);
-        var told = await ReadUntilAsync(chat, t => t == En.Text("operator.closed"));
-        Assert.Contains("116 16", told[^1], StringComparison.Ordinal);
-        Assert.Contains("102", told[^1], StringComparison.Ordinal);
+        // The consent steps by hand: the honest message may arrive with the reply to "agree" itself.
+        var chat = new WebChatClient(host.Http);
+        await chat.StartAsync();
+        foreach (var key in new[] { "continue", "safe", "self", "adult", "in-kazakhstan", "stop", "talk", "woman", "hotline", "agree" })
+        {
+            await chat.PressAsync(En.Text("button." + key));
+        }
+        var closed = En.Text("operator.closed");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!chat.Received.Select(WebChatClient.Text).Contains(closed) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            await chat.ReadAsync();
+        }
+        Assert.Contains(closed, chat.Received.Select(WebChatClient.Text));
+        Assert.Contains("116 16", closed, StringComparison.Ordinal);
+        Assert.Contains("102", closed, StringComparison.Ordinal);
 
         using var hotline = await OperatorAsync(host, "evening");
         var ticket = await WaitForTicketAsync(hotline);
@@ -91,5 +104,86 @@ public class OperatorSecurityTests
         var audit = (await hotline.GetFromJsonAsync<JsonElement>($"api/operator/tickets/{ticket.GetProperty("id").GetString()}")).GetProperty("audit");
         Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("action").GetString() == "no-operator-told"
             && a.GetProperty("detail").GetString() == "outside working hours");
+    }
+
+    [Fact]
+    public async Task Forms_and_api_posts_without_the_antiforgery_token_are_refused_and_the_cookies_are_strict_and_http_only()
+    {
+        await using var host = await HostProcess.StartAsync();
+        Assert.Equal(0, (await AddOperatorAsync(host.DataPath, "saule", "hotline", "f", "Saule", Password)).ExitCode);
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = host.BaseAddress,
+        };
+
+        // Another site's form posting the right password: no token, so no sign-in.
+        using (var forged = await PostFormAsync(browser, "operators/signin", ("login", "saule"), ("password", Password)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+            Assert.DoesNotContain(CookiesOf(forged), c => c.StartsWith("operator=", StringComparison.Ordinal));
+        }
+
+        // The served page carries the token: the same form from our own page signs in.
+        var token = TokenIn(await browser.GetStringAsync("operators/signin"));
+        using (var signedIn = await PostFormAsync(browser, "operators/signin", ("__RequestVerificationToken", token), ("login", "saule"), ("password", Password)))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+            Assert.Equal("/operators", signedIn.Headers.Location!.ToString());
+            var cookie = Assert.Single(CookiesOf(signedIn), c => c.StartsWith("operator=", StringComparison.Ordinal)).ToLowerInvariant();
+            Assert.Contains("httponly", cookie, StringComparison.Ordinal);
+            Assert.Contains("samesite=strict", cookie, StringComparison.Ordinal);
+            Assert.DoesNotContain("expires", cookie, StringComparison.Ordinal);   // a session cookie: gone when the browser closes
+        }
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("api/operator/me")).StatusCode);
+
+        // Signed in, but a post without the token changes nothing: not the sign-out, not a ticket.
+        using (var forgedSignOut = await PostFormAsync(browser, "operators/signout"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, forgedSignOut.StatusCode);
+        }
+        var ticket = Guid.NewGuid();
+        using (var forgedClaim = await browser.PostAsync($"api/operator/tickets/{ticket}/claim", null))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, forgedClaim.StatusCode);
+            Assert.Contains("antiforgery", await forgedClaim.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using (var forgedMessage = await browser.PostAsJsonAsync($"api/operator/tickets/{ticket}/messages", new { text = "hello" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, forgedMessage.StatusCode);
+        }
+        var consoleToken = TokenIn(await browser.GetStringAsync("operators"));
+        using (var claim = new HttpRequestMessage(HttpMethod.Post, $"api/operator/tickets/{ticket}/claim"))
+        {
+            claim.Headers.Add("X-CSRF-TOKEN", consoleToken);
+            using var withToken = await browser.SendAsync(claim);
+            Assert.Equal(HttpStatusCode.NotFound, withToken.StatusCode);   // past the token check: no such ticket
+        }
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("api/operator/me")).StatusCode);
+
+        using (var signOut = await PostFormAsync(browser, "operators/signout", ("__RequestVerificationToken", consoleToken)))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("api/operator/me")).StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string path, params (string Name, string Value)[] fields)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new FormUrlEncodedContent(fields.Select(f => KeyValuePair.Create(f.Name, f.Value))),
+        };
+        request.Headers.Add("Origin", "https://elsewhere.example");
+        return await client.SendAsync(request);
+    }
+
+    private static IEnumerable<string> CookiesOf(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies : [];
+
+    private static string TokenIn(string html)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
+        Assert.True(match.Success, "no antiforgery field in the page");
+        return WebUtility.HtmlDecode(match.Groups[1].Value);
     }
 }
