@@ -61,6 +61,8 @@ public static class OperatorApi
             Answer(await tickets.ReferAsync(http.User.Operator(), id, request.To ?? "", http.RequestAborted)));
         api.MapPost("/tickets/{id:guid}/safe-place", async (Guid id, HttpContext http, TicketService tickets) =>
             Answer(await tickets.StartSafePlaceClockAsync(http.User.Operator(), id, http.RequestAborted)));
+        api.MapPost("/tickets/{id:guid}/block", async (Guid id, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.BlockAsync(http.User.Operator(), id, http.RequestAborted)));
         api.MapPost("/tickets/{id:guid}/end", async (Guid id, HttpContext http, TicketService tickets) =>
             Answer(await tickets.EndAsync(http.User.Operator(), id, http.RequestAborted)));
         api.MapPost("/tickets/{id:guid}/close", async (Guid id, CloseRequest request, HttpContext http, TicketService tickets) =>

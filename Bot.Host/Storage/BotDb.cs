@@ -16,6 +16,7 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : IdentityUserContext
     public DbSet<Operators.TicketMessage> TicketMessages => Set<Operators.TicketMessage>();
     public DbSet<Operators.TicketNote> TicketNotes => Set<Operators.TicketNote>();
     public DbSet<Operators.TicketAudit> TicketAudit => Set<Operators.TicketAudit>();
+    public DbSet<Turns.BlockedConversation> BlockedConversations => Set<Turns.BlockedConversation>();
 
 #pragma warning disable CA1725 // Identity names it "builder"; every feature's configuration below (and on other branches) says modelBuilder
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -69,6 +70,11 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : IdentityUserContext
             e.HasIndex(m => new { m.ConversationKey, m.SentAt });
         });
         Operators.TicketModel.Configure(modelBuilder);
+        modelBuilder.Entity<Turns.BlockedConversation>(e =>
+        {
+            e.HasKey(b => b.Key);
+            e.Property(b => b.Key).HasMaxLength(64);
+        });
     }
 }
 

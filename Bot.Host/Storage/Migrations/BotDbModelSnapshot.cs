@@ -507,6 +507,20 @@ namespace Bot.Host.Storage.Migrations
                     b.ToTable("TelegramMessages");
                 });
 
+            modelBuilder.Entity("Bot.Host.Turns.BlockedConversation", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("BlockedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("BlockedConversations");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>
                 {
                     b.Property<int>("Id")

@@ -66,6 +66,11 @@ async function loadTicket() {
     close.onclick = async () => { const outcome = prompt('Outcome'); if (outcome) { await post(`/tickets/${t.id}/close`, { outcome }); await refresh(); } };
     chat.append(el('div'), transfer, close);
   }
+  if (!audit.some(a => a.action === 'blocked') && !['Cancelled', 'Closed'].includes(t.status)) {
+    const block = el('button', 'Block this conversation'); block.id = 'block';
+    block.onclick = async () => { if (confirm('Block this conversation for abuse? Its messages will get no reply and will not be stored (audited).')) { await post(`/tickets/${t.id}/block`); await refresh(); } };
+    chat.append(el('div'), block);
+  }
   const side = document.getElementById('side');
   side.replaceChildren(el('h2', 'Screening summary'),
     el('p', `${t.role} · ${t.level} · ${t.minor ? 'minor' : 'adult'} · ${t.abroad ? 'abroad' : 'in Kazakhstan'} · consent ${t.consentAt} (${t.consentVersion})`));

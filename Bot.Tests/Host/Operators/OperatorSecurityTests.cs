@@ -167,6 +167,61 @@ public class OperatorSecurityTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("api/operator/me")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_blocked_conversation_gets_no_reply_and_nothing_of_it_is_stored_even_after_a_restart()
+    {
+        var data = Directory.CreateTempSubdirectory("bot-data-").FullName;
+        WebChatClient chat;
+        string stored;
+        await using (var host = await HostProcess.StartAsync(data))
+        {
+            chat = await ConsentAsync(host);
+            using var hotline = await OperatorAsync(host, "aliya");
+            var id = (await WaitForTicketAsync(hotline)).GetProperty("id").GetString()!;
+            (await hotline.PostAsync($"api/operator/tickets/{id}/claim", null)).EnsureSuccessStatusCode();
+            await ReadUntilAsync(chat, t => t.StartsWith(En.Text("operator.joined.hotline").Split(':')[0], StringComparison.Ordinal));
+            Assert.Empty(await chat.SayAsync("before the block"));
+
+            using (var block = await hotline.PostAsync($"api/operator/tickets/{id}/block", null))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, block.StatusCode);
+            }
+            stored = Snapshot(data);
+            foreach (var text in new[] { "abuse after the block", "/start", "/forget" })
+            {
+                Assert.Empty(await chat.SayAsync(text));
+            }
+            Assert.Equal(stored, Snapshot(data));
+            var detail = await hotline.GetFromJsonAsync<JsonElement>($"api/operator/tickets/{id}");
+            Assert.Equal(["before the block"], detail.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+            var blocked = Assert.Single(detail.GetProperty("audit").EnumerateArray(), a => a.GetProperty("action").GetString() == "blocked");
+            Assert.Equal("aliya", blocked.GetProperty("actor").GetString());
+            stored = Snapshot(data);   // the view above is audited
+        }
+
+        // The block is in the database, not only in the process that made it.
+        await using var again = await HostProcess.StartAsync(data);
+        var resumed = new WebChatClient(again.Http);
+        resumed.Resume(chat.ConversationId, chat.Token, chat.Watermark);
+        Assert.Empty(await resumed.SayAsync("after the restart"));
+        Assert.Equal(stored, Snapshot(data));
+        Assert.DoesNotContain("abuse after the block", again.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Everything a turn could leave behind: states, replies, update ids, transcripts, audit entries.</summary>
+    private static string Snapshot(string data)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "bot.db")};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT (SELECT group_concat("Key" || "State" || "UpdatedAt") FROM "Conversations") || '|' ||
+                   (SELECT COUNT(*) FROM "Outbox") || '|' || (SELECT COUNT(*) FROM "InboundSeen") || '|' ||
+                   (SELECT COUNT(*) FROM "TicketMessages") || '|' || (SELECT COUNT(*) FROM "TicketAudit")
+            """;
+        return (string)command.ExecuteScalar()!;
+    }
+
     private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string path, params (string Name, string Value)[] fields)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path)

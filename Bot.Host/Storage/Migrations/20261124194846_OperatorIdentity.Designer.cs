@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Bot.Host.Storage.Migrations
 {
     [DbContext(typeof(BotDb))]
-    [Migration("20261124193426_OperatorIdentity")]
+    [Migration("20261124194846_OperatorIdentity")]
     partial class OperatorIdentity
     {
         /// <inheritdoc />
@@ -508,6 +508,20 @@ namespace Bot.Host.Storage.Migrations
                     b.HasIndex("ConversationKey", "SentAt");
 
                     b.ToTable("TelegramMessages");
+                });
+
+            modelBuilder.Entity("Bot.Host.Turns.BlockedConversation", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("BlockedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("BlockedConversations");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>
