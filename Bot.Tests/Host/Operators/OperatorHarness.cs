@@ -12,16 +12,19 @@ public static class OperatorHarness
     public static readonly LanguagePack En = TestContent.Content["en"];
 
     /// <summary>Runs `Bot.Host operator add …` against the host's data folder, the password on standard input.</summary>
-    public static async Task<(int ExitCode, string Output)> AddOperatorAsync(string dataPath, string login, string role, string gender, string name, string password)
+    public static Task<(int ExitCode, string Output)> AddOperatorAsync(string dataPath, string login, string role, string gender, string name, string password) =>
+        OperatorCliAsync(dataPath, password, "add", login, "--role", role, "--gender", gender, "--display-name", name);
+
+    /// <summary>Runs `Bot.Host operator …` against a data folder, with this line on standard input.</summary>
+    public static async Task<(int ExitCode, string Output)> OperatorCliAsync(string dataPath, string input, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "Bot.Host.dll"), "operator", "add", login, "--role", role, "--gender", gender, "--display-name", name])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Bot.Host.dll"), "operator", .. args])
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dataPath,
         };
         start.Environment["Storage__DataPath"] = dataPath;
         using var process = Process.Start(start)!;
-        await process.StandardInput.WriteLineAsync(password);
+        await process.StandardInput.WriteLineAsync(input);
         process.StandardInput.Close();
         var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();

@@ -222,6 +222,93 @@ public class OperatorSecurityTests
         return (string)command.ExecuteScalar()!;
     }
 
+    [Fact]
+    public async Task With_two_factor_on_sign_in_needs_the_authenticator_code_from_the_api_and_the_form()
+    {
+        await using var host = await HostProcess.StartAsync();
+        Assert.Equal(0, (await AddOperatorAsync(host.DataPath, "madina", "hotline", "f", "Madina", Password)).ExitCode);
+        var (code, output) = await OperatorCliAsync(host.DataPath, "", "totp", "madina");
+        Assert.True(code == 0, output);
+        var uri = output.Split('\n').Single(l => l.StartsWith("otpauth://totp/", StringComparison.Ordinal)).Trim();
+        var secret = System.Web.HttpUtility.ParseQueryString(new Uri(uri).Query)["secret"]!;
+        Assert.Contains(secret, output.Split('\n').Select(l => l.Trim()));   // the key on its own line, for typing in
+
+        using var api = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = host.BaseAddress };
+        using (var withoutCode = await api.PostAsJsonAsync("api/operator/signin", new { login = "madina", password = Password }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, withoutCode.StatusCode);
+            Assert.True((await withoutCode.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("codeRequired").GetBoolean());
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("api/operator/me")).StatusCode);
+        var stale = Totp(secret, DateTimeOffset.UtcNow.AddHours(-1));
+        using (var wrongCode = await api.PostAsJsonAsync("api/operator/signin", new { login = "madina", password = Password, code = stale }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, wrongCode.StatusCode);
+        }
+        using (var wrongPassword = await api.PostAsJsonAsync("api/operator/signin", new { login = "madina", password = "not the pass phrase", code = Totp(secret, DateTimeOffset.UtcNow) }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, wrongPassword.StatusCode);
+        }
+        using (var signedIn = await api.PostAsJsonAsync("api/operator/signin", new { login = "madina", password = Password, code = Totp(secret, DateTimeOffset.UtcNow) }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, signedIn.StatusCode);
+        }
+        Assert.Equal("madina", (await api.GetFromJsonAsync<JsonElement>("api/operator/me")).GetProperty("login").GetString());
+
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = host.BaseAddress,
+        };
+        var token = TokenIn(await browser.GetStringAsync("operators/signin"));
+        using (var asked = await PostFormAsync(browser, "operators/signin", ("__RequestVerificationToken", token), ("login", "madina"), ("password", Password)))
+        {
+            Assert.Equal("/operators/signin?code=1", asked.Headers.Location!.ToString());
+        }
+        Assert.Contains("id=\"code\"", await browser.GetStringAsync("operators/signin?code=1"), StringComparison.Ordinal);
+        using (var signedIn = await PostFormAsync(browser, "operators/signin", ("__RequestVerificationToken", token), ("login", "madina"), ("password", Password),
+                   ("code", Totp(secret, DateTimeOffset.UtcNow))))
+        {
+            Assert.Equal("/operators", signedIn.Headers.Location!.ToString());
+        }
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("api/operator/me")).StatusCode);
+        Assert.DoesNotContain(secret, host.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>RFC 6238: HMAC-SHA1 over the 30-second step count, dynamically truncated to 6 digits (RFC 4226, 5.3).</summary>
+    private static string Totp(string base32Secret, DateTimeOffset at)
+    {
+        var key = Base32(base32Secret);
+        var counter = BitConverter.GetBytes(at.ToUnixTimeSeconds() / 30);
+        if (BitConverter.IsLittleEndian)
+        {
+            Array.Reverse(counter);
+        }
+#pragma warning disable CA5350 // RFC 6238 authenticator codes are HMAC-SHA1 by definition
+        var hash = System.Security.Cryptography.HMACSHA1.HashData(key, counter);
+#pragma warning restore CA5350
+        var offset = hash[^1] & 0x0f;
+        var binary = ((hash[offset] & 0x7f) << 24) | (hash[offset + 1] << 16) | (hash[offset + 2] << 8) | hash[offset + 3];
+        return (binary % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
+    }
+
+    private static byte[] Base32(string text)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        var bytes = new List<byte>();
+        int buffer = 0, bits = 0;
+        foreach (var c in text.TrimEnd('=').ToUpperInvariant())
+        {
+            buffer = (buffer << 5) | alphabet.IndexOf(c, StringComparison.Ordinal);
+            bits += 5;
+            if (bits >= 8)
+            {
+                bytes.Add((byte)(buffer >> (bits - 8)));
+                bits -= 8;
+            }
+        }
+        return [.. bytes];
+    }
+
     private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string path, params (string Name, string Value)[] fields)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path)
