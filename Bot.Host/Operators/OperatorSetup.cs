@@ -27,13 +27,15 @@ public static class OperatorSetup
         builder.Services.AddOperatorIdentity(builder.Configuration)
             .AddSignInManager()
             .AddClaimsPrincipalFactory<OperatorClaims>();
+        // Behind a proxy that ends TLS the host sees plain HTTP: Operators:SecureCookiesOnly makes the cookies Secure anyway.
+        var securePolicy = builder.Configuration.GetValue("Operators:SecureCookiesOnly", false) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
         builder.Services.ConfigureApplicationCookie(cookie =>
         {
             cookie.Cookie.Name = "operator";
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;   // the API's POSTs cannot be forged from another site
-            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.Cookie.SecurePolicy = securePolicy;
             cookie.ExpireTimeSpan = TimeSpan.FromHours(10);   // one shift
             cookie.SlidingExpiration = true;
             cookie.LoginPath = "/operators/signin";
@@ -46,7 +48,7 @@ public static class OperatorSetup
             antiforgery.Cookie.Name = "operator-antiforgery";
             antiforgery.Cookie.HttpOnly = true;
             antiforgery.Cookie.SameSite = SameSiteMode.Strict;
-            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            antiforgery.Cookie.SecurePolicy = securePolicy;
             antiforgery.SuppressXFrameOptionsHeader = true;   // SecurityHeaders sends DENY
         });
         builder.Services.AddAuthorizationBuilder()
