@@ -36,6 +36,8 @@ try
     builder.Services.AddSingleton<ConversationLocks>();
     builder.Services.AddSingleton<TurnWriter>();
     builder.Services.AddHostedService(services => services.GetRequiredService<TurnWriter>());
+    builder.Services.AddSingleton<BlockedConversations>();
+    builder.Services.AddHostedService(services => services.GetRequiredService<BlockedConversations>());
     builder.Services.AddSingleton<FloodGuard>();
     builder.Services.AddSingleton<ConversationService>();
     builder.Services.AddSingleton<OutboxDispatcher>();

@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Text;
 using Bot.Content;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
 
 namespace Bot.Host.Operators;
 
-public sealed record SignInRequest(string Login, string Password);
+/// <param name="Code">The 6-digit authenticator code, for an operator with two-factor sign-in on.</param>
+public sealed record SignInRequest(string Login, string Password, string? Code = null);
 public sealed record TextRequest(string Text);
 public sealed record NoteRequest(string Text, bool PoliceOnly);
 public sealed record TransferRequest(string Note);
@@ -13,17 +16,31 @@ public sealed record ReferRequest(string To);
 public sealed record CloseRequest(string Outcome);
 public sealed record MeView(string Login, string Role, string Gender, string DisplayName);
 public sealed record CannedReply(string Key, string Text);
+public sealed record AntiforgeryView(string Header, string Token);
 
 /// <summary>The JSON API (for a hotline's own CRM, and for the console's page): the same <see cref="TicketService"/> as the console.</summary>
 public static class OperatorApi
 {
     public static WebApplication MapOperatorApi(this WebApplication app)
     {
-        app.MapPost("/api/operator/signin", async Task<Results<NoContent, UnauthorizedHttpResult>> (SignInRequest request, HttpContext http, OperatorSignIn signIn) =>
-            await signIn.SignInAsync(http, request.Login ?? "", request.Password ?? "") ? TypedResults.NoContent() : TypedResults.Unauthorized())
+        app.MapPost("/api/operator/signin", async Task<Results<NoContent, ProblemHttpResult, UnauthorizedHttpResult>> (
+                SignInRequest request, SignInManager<OperatorUser> signIn, ILogger<OperatorUser> log) =>
+            await OperatorSetup.SignInAsync(signIn, request.Login ?? "", request.Password ?? "", request.Code, log) switch
+            {
+                SignInOutcome.SignedIn => TypedResults.NoContent(),
+                SignInOutcome.CodeRequired => TypedResults.Problem("Send the 6-digit code from the authenticator app as \"code\".",
+                    statusCode: StatusCodes.Status401Unauthorized, extensions: new Dictionary<string, object?> { ["codeRequired"] = true }),
+                _ => TypedResults.Unauthorized(),   // a wrong password and a lockout look the same from outside
+            })
             .AllowAnonymous().WithTags("Operators");
 
         var api = app.MapGroup("/api/operator").RequireAuthorization().WithTags("Operators");
+        // The cookie is SameSite=Strict already; the token is the second lock on every POST (send it as X-CSRF-TOKEN).
+        api.AddEndpointFilter(async (context, next) =>
+            await context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(context.HttpContext)
+                ? await next(context) : OperatorSetup.Forged());
+        api.MapGet("/antiforgery", (HttpContext http, IAntiforgery antiforgery) =>
+            TypedResults.Ok(new AntiforgeryView(OperatorSetup.AntiforgeryHeader, antiforgery.GetAndStoreTokens(http).RequestToken!)));
         api.MapGet("/me", (HttpContext http) =>
         {
             var who = http.User.Operator();
@@ -44,6 +61,8 @@ public static class OperatorApi
             Answer(await tickets.ReferAsync(http.User.Operator(), id, request.To ?? "", http.RequestAborted)));
         api.MapPost("/tickets/{id:guid}/safe-place", async (Guid id, HttpContext http, TicketService tickets) =>
             Answer(await tickets.StartSafePlaceClockAsync(http.User.Operator(), id, http.RequestAborted)));
+        api.MapPost("/tickets/{id:guid}/block", async (Guid id, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.BlockAsync(http.User.Operator(), id, http.RequestAborted)));
         api.MapPost("/tickets/{id:guid}/end", async (Guid id, HttpContext http, TicketService tickets) =>
             Answer(await tickets.EndAsync(http.User.Operator(), id, http.RequestAborted)));
         api.MapPost("/tickets/{id:guid}/close", async (Guid id, CloseRequest request, HttpContext http, TicketService tickets) =>

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Bot.Host.Storage;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Host.Operators;
@@ -6,17 +8,35 @@ namespace Bot.Host.Operators;
 /// <summary>
 /// `operator add &lt;login&gt; --role &lt;hotline|police|supervisor&gt; --gender &lt;f|m&gt; --display-name &lt;name&gt;`:
 /// the only way to create an account; the password comes from standard input, so there is no default password anywhere.
+/// `operator totp &lt;login&gt; [--off]` turns two-factor sign-in on (printing the key for the authenticator app) or off.
 /// </summary>
 public static class OperatorCli
 {
+    private const string Usage = "usage: operator add <login> --role <hotline|police|supervisor> --gender <f|m> --display-name <name>  (password on standard input)\n"
+        + "       operator totp <login> [--off]";
+
     public static async Task<int> RunAsync(IConfiguration configuration, string[] args, TextReader input, TextWriter output)
     {
-        if (args.Length < 2 || args[0] != "add")
+        if (args.Length < 2 || args[0] is not ("add" or "totp"))
         {
-            await output.WriteLineAsync("usage: operator add <login> --role <hotline|police|supervisor> --gender <f|m> --display-name <name>  (password on standard input)");
+            await output.WriteLineAsync(Usage);
             return 2;
         }
         var login = args[1].Trim().ToLowerInvariant();
+        var options = configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        Directory.CreateDirectory(Path.GetFullPath(options.DataPath));
+        var services = new ServiceCollection().AddLogging();
+        services.AddDbContext<BotDb>(db => db.UseSqlite(options.ResolvedConnectionString()));
+        services.AddOperatorIdentity(configuration);
+        await using var provider = services.BuildServiceProvider();
+        await using var scope = provider.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<BotDb>().Database.MigrateAsync();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<OperatorUser>>();
+        return args[0] == "add" ? await AddAsync(users, login, args, input, output) : await TotpAsync(users, login, args.Contains("--off"), output);
+    }
+
+    private static async Task<int> AddAsync(UserManager<OperatorUser> users, string login, string[] args, TextReader input, TextWriter output)
+    {
         string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         if (!Enum.TryParse<OperatorRole>(Option("--role"), ignoreCase: true, out var role) || !Enum.IsDefined(role)
             || Option("--gender") is not ("f" or "m") || string.IsNullOrWhiteSpace(Option("--display-name"))
@@ -31,24 +51,50 @@ public static class OperatorCli
             await output.WriteLineAsync("operator add: the password (read from standard input) must not be empty");
             return 2;
         }
-        var options = configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
-        Directory.CreateDirectory(Path.GetFullPath(options.DataPath));
-        await using var db = new BotDb(new DbContextOptionsBuilder<BotDb>().UseSqlite(options.ResolvedConnectionString()).Options);
-        await db.Database.MigrateAsync();
-        if (await db.OperatorAccounts.AnyAsync(o => o.Login == login))
+        if (await users.FindByNameAsync(login) is not null)
         {
             await output.WriteLineAsync($"operator add: {login} exists already");
             return 1;
         }
-        var account = new OperatorAccount
+        var user = new OperatorUser
         {
-            Id = Guid.NewGuid(), Login = login, PasswordHash = "", Role = role, Gender = Option("--gender")!,
+            Id = Guid.NewGuid(), UserName = login, Role = role, Gender = Option("--gender")!,
             DisplayName = Option("--display-name")!.Trim(), CreatedAt = DateTime.UtcNow,
         };
-        account.PasswordHash = OperatorSignIn.Hasher.HashPassword(account, password);
-        db.OperatorAccounts.Add(account);
-        await db.SaveChangesAsync();
+        var created = await users.CreateAsync(user, password);
+        if (!created.Succeeded)
+        {
+            // Identity's own messages: "Passwords must be at least 12 characters." and the like.
+            await output.WriteLineAsync("operator add: " + string.Join(" ", created.Errors.Select(e => e.Description)));
+            return 2;
+        }
         await output.WriteLineAsync($"operator {login} added ({role})");
+        return 0;
+    }
+
+    private static async Task<int> TotpAsync(UserManager<OperatorUser> users, string login, bool off, TextWriter output)
+    {
+        var user = await users.FindByNameAsync(login);
+        if (user is null)
+        {
+            await output.WriteLineAsync($"operator totp: no operator {login}");
+            return 1;
+        }
+        if (off)
+        {
+            await users.SetTwoFactorEnabledAsync(user, false);
+            await users.ResetAuthenticatorKeyAsync(user);   // an old key never works again
+            await output.WriteLineAsync($"operator {login}: two-factor sign-in off");
+            return 0;
+        }
+        await users.ResetAuthenticatorKeyAsync(user);
+        var key = await users.GetAuthenticatorKeyAsync(user);
+        await users.SetTwoFactorEnabledAsync(user, true);
+        var label = Uri.EscapeDataString("Bot operators:" + login);
+        await output.WriteLineAsync($"operator {login}: two-factor sign-in on. Add this key to an authenticator app (6 digits, 30 seconds):");
+        await output.WriteLineAsync(key);
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"otpauth://totp/{label}?secret={key}&issuer={Uri.EscapeDataString("Bot operators")}&digits=6&period=30"));
         return 0;
     }
 }

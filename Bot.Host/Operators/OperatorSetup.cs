@@ -1,16 +1,20 @@
 using System.Security.Claims;
 using Bot.Host.Storage;
 using Bot.Host.Turns;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Bot.Host.Operators;
 
 public static class OperatorSetup
 {
     public const string SupervisorPolicy = "supervisor";
+    /// <summary>The header the console's script (and an API client signed in with the cookie) sends with every POST.</summary>
+    public const string AntiforgeryHeader = "X-CSRF-TOKEN";
 
     public static IHostApplicationBuilder AddOperatorConsole(this IHostApplicationBuilder builder)
     {
@@ -19,19 +23,33 @@ public static class OperatorSetup
         builder.Services.AddSingleton<TicketService>();
         builder.Services.AddSingleton<ITurnRecorder, TicketRecorder>();
         builder.Services.AddHostedService<NoOperatorWatch>();
-        builder.Services.AddSingleton<OperatorSignIn>();
         builder.Services.AddSingleton<TicketStatistics>();
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
+        builder.Services.AddOperatorIdentity(builder.Configuration)
+            .AddSignInManager()
+            .AddClaimsPrincipalFactory<OperatorClaims>();
+        // Behind a proxy that ends TLS the host sees plain HTTP: Operators:SecureCookiesOnly makes the cookies Secure anyway.
+        var securePolicy = builder.Configuration.GetValue("Operators:SecureCookiesOnly", false) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        builder.Services.ConfigureApplicationCookie(cookie =>
         {
             cookie.Cookie.Name = "operator";
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;   // the API's POSTs cannot be forged from another site
-            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.Cookie.SecurePolicy = securePolicy;
             cookie.ExpireTimeSpan = TimeSpan.FromHours(10);   // one shift
             cookie.SlidingExpiration = true;
             cookie.LoginPath = "/operators/signin";
             cookie.Events.OnRedirectToLogin = context => Deny(context, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => Deny(context, StatusCodes.Status403Forbidden);
+        });
+        builder.Services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.HeaderName = AntiforgeryHeader;
+            antiforgery.Cookie.Name = "operator-antiforgery";
+            antiforgery.Cookie.HttpOnly = true;
+            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.Cookie.SecurePolicy = securePolicy;
+            antiforgery.SuppressXFrameOptionsHeader = true;   // SecurityHeaders sends DENY
         });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(SupervisorPolicy, policy => policy.RequireRole(nameof(OperatorRole.Supervisor)));
@@ -62,70 +80,130 @@ public static class OperatorSetup
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi();
-        app.MapGet("/operators/signin", () => Page("signin.html")).AllowAnonymous();
-        app.MapPost("/operators/signin", async (HttpContext http, OperatorSignIn signIn) =>
+        app.MapGet("/operators/signin", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "signin.html")).AllowAnonymous();
+        app.MapPost("/operators/signin", async (HttpContext http, IAntiforgery antiforgery, SignInManager<OperatorUser> signIn, ILogger<OperatorUser> log) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Forged();
+            }
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
-            var ok = await signIn.SignInAsync(http, form["login"].ToString(), form["password"].ToString());
-            return ok ? Results.Redirect("/operators") : Results.Redirect("/operators/signin?failed=1");
-        }).AllowAnonymous().DisableAntiforgery();
-        app.MapPost("/operators/signout", async (HttpContext http) =>
+            return await SignInAsync(signIn, form["login"].ToString(), form["password"].ToString(), form["code"].ToString(), log) switch
+            {
+                SignInOutcome.SignedIn => Results.Redirect("/operators"),
+                SignInOutcome.CodeRequired => Results.Redirect("/operators/signin?code=1"),
+                _ => Results.Redirect("/operators/signin?failed=1"),
+            };
+        }).AllowAnonymous().DisableAntiforgery();   // validated above, before the form is read
+        app.MapPost("/operators/signout", async (HttpContext http, IAntiforgery antiforgery) =>
         {
-            await http.SignOutAsync();
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Forged();
+            }
+            await http.SignOutAsync(IdentityConstants.ApplicationScheme);
             return Results.Redirect("/operators/signin");
-        }).RequireAuthorization();
-        app.MapGet("/operators", () => Page("console.html")).RequireAuthorization();
-        app.MapGet("/operators/supervisor", () => Page("supervisor.html")).RequireAuthorization(SupervisorPolicy);
+        }).RequireAuthorization().DisableAntiforgery();
+        app.MapGet("/operators", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "console.html")).RequireAuthorization();
+        app.MapGet("/operators/supervisor", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "supervisor.html"))
+            .RequireAuthorization(SupervisorPolicy);
         return app;
     }
 
-    private static IResult Page(string name) =>
-        Results.Content(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Operators", name)), "text/html; charset=utf-8");
+    /// <summary>Identity for the host and the CLI alike: the same password rules and lockout everywhere.</summary>
+    public static IdentityBuilder AddOperatorIdentity(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddIdentityCore<OperatorUser>(identity =>
+            {
+                // A long passphrase beats forced character classes: operators remember it through a long shift and
+                // do not write it down, and length is what resists guessing (NIST SP 800-63B, 5.1.1).
+                identity.Password.RequiredLength = 12;
+                identity.Password.RequireDigit = false;
+                identity.Password.RequireLowercase = false;
+                identity.Password.RequireUppercase = false;
+                identity.Password.RequireNonAlphanumeric = false;
+                identity.Password.RequiredUniqueChars = 4;
+                identity.Lockout.AllowedForNewUsers = true;
+                identity.Lockout.MaxFailedAccessAttempts = 5;
+                identity.Lockout.DefaultLockoutTimeSpan = configuration.GetValue("Operators:Lockout", TimeSpan.FromMinutes(15));
+                identity.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789-._@";
+            })
+            .AddEntityFrameworkStores<BotDb>()
+            .AddTokenProvider<AuthenticatorTokenProvider<OperatorUser>>(TokenOptions.DefaultAuthenticatorProvider);
+
+    /// <summary>
+    /// Password, then the authenticator code when two-factor is on, in one request (form or JSON). Every wrong password
+    /// or code counts towards the lockout, and a right password does not reset the count until the code is right too,
+    /// so knowing the password does not buy unlimited guesses at the code.
+    /// </summary>
+    public static async Task<SignInOutcome> SignInAsync(SignInManager<OperatorUser> signIn, string login, string password, string? code, ILogger log)
+    {
+        var users = signIn.UserManager;
+        var user = login.Length is 0 or > 64 || password.Length is 0 or > 1024 ? null : await users.FindByNameAsync(login.Trim().ToLowerInvariant());
+        if (user is null)
+        {
+            return SignInOutcome.Failed;
+        }
+        if (await users.IsLockedOutAsync(user))
+        {
+            log.LogWarning("Sign-in refused for {Login}: locked out", user.UserName);
+            return SignInOutcome.LockedOut;
+        }
+        var twoFactor = await users.GetTwoFactorEnabledAsync(user);
+        if (!await users.CheckPasswordAsync(user, password))
+        {
+            return await FailedAsync(users, user, log);
+        }
+        if (twoFactor)
+        {
+            if (string.IsNullOrWhiteSpace(code))
+            {
+                return SignInOutcome.CodeRequired;
+            }
+            if (!await users.VerifyTwoFactorTokenAsync(user, TokenOptions.DefaultAuthenticatorProvider, code.Replace(" ", "", StringComparison.Ordinal)))
+            {
+                return await FailedAsync(users, user, log);
+            }
+        }
+        await users.ResetAccessFailedCountAsync(user);
+        await signIn.SignInWithClaimsAsync(user, isPersistent: false, [new Claim("amr", twoFactor ? "mfa" : "pwd")]);
+        log.LogInformation("Operator {Login} signed in", user.UserName);
+        return SignInOutcome.SignedIn;
+    }
+
+    private static async Task<SignInOutcome> FailedAsync(UserManager<OperatorUser> users, OperatorUser user, ILogger log)
+    {
+        await users.AccessFailedAsync(user);
+        if (await users.IsLockedOutAsync(user))
+        {
+            log.LogWarning("Operator {Login} locked out after repeated failed sign-ins", user.UserName);
+            return SignInOutcome.LockedOut;
+        }
+        return SignInOutcome.Failed;
+    }
+
+    /// <summary>The page with a fresh antiforgery token in place of {{antiforgery}} (its forms' hidden field, the console script's header).</summary>
+    private static IResult Page(HttpContext http, IAntiforgery antiforgery, string name)
+    {
+        var token = antiforgery.GetAndStoreTokens(http).RequestToken!;
+        var html = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Operators", name))
+            .Replace("{{antiforgery}}", HtmlEncoder.Default.Encode(token), StringComparison.Ordinal);
+        return Results.Content(html, "text/html; charset=utf-8");
+    }
+
+    internal static IResult Forged() =>
+        Results.Problem("The antiforgery token is missing or wrong: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
 }
 
-/// <summary>Password sign-in with lockout: five wrong passwords lock the account for fifteen minutes.</summary>
-public sealed class OperatorSignIn(IServiceScopeFactory scopes, TimeProvider clock, ILogger<OperatorSignIn> log)
-{
-    public const int MaxFailures = 5;
-    public static readonly TimeSpan Lockout = TimeSpan.FromMinutes(15);
-    internal static readonly PasswordHasher<OperatorAccount> Hasher = new();
+public enum SignInOutcome { SignedIn, Failed, LockedOut, CodeRequired }
 
-    public async Task<bool> SignInAsync(HttpContext http, string login, string password)
+/// <summary>Role, gender and display name as claims: the console and the API read them, not the database, on each request.</summary>
+public sealed class OperatorClaims(UserManager<OperatorUser> users, IOptions<IdentityOptions> options)
+    : UserClaimsPrincipalFactory<OperatorUser>(users, options)
+{
+    protected override async Task<ClaimsIdentity> GenerateClaimsAsync(OperatorUser user)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        var now = clock.GetUtcNow().UtcDateTime;
-        var normalized = login.Trim().ToLowerInvariant();
-        var account = await db.OperatorAccounts.FirstOrDefaultAsync(o => o.Login == normalized, http.RequestAborted);
-        if (account is null || password.Length == 0)
-        {
-            return false;
-        }
-        if (account.LockedUntil > now)
-        {
-            log.LogWarning("Sign-in refused for {Login}: locked out", account.Login);
-            return false;
-        }
-        if (Hasher.VerifyHashedPassword(account, account.PasswordHash, password) == PasswordVerificationResult.Failed)
-        {
-            account.FailedSignIns++;
-            if (account.FailedSignIns >= MaxFailures)
-            {
-                (account.LockedUntil, account.FailedSignIns) = (now + Lockout, 0);
-                log.LogWarning("Operator {Login} locked out after {Failures} wrong passwords", account.Login, MaxFailures);
-            }
-            await db.SaveChangesAsync(http.RequestAborted);
-            return false;
-        }
-        (account.FailedSignIns, account.LockedUntil) = (0, null);
-        await db.SaveChangesAsync(http.RequestAborted);
-        var identity = new ClaimsIdentity(
-        [
-            new Claim(ClaimTypes.NameIdentifier, account.Id.ToString()), new Claim(ClaimTypes.Name, account.Login),
-            new Claim(ClaimTypes.Role, account.Role.ToString()), new Claim("gender", account.Gender), new Claim("display", account.DisplayName),
-        ], CookieAuthenticationDefaults.AuthenticationScheme);
-        await http.SignInAsync(new ClaimsPrincipal(identity));
-        log.LogInformation("Operator {Login} signed in", account.Login);
-        return true;
+        var identity = await base.GenerateClaimsAsync(user);
+        identity.AddClaims([new Claim(ClaimTypes.Role, user.Role.ToString()), new Claim("gender", user.Gender), new Claim("display", user.DisplayName)]);
+        return identity;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Host.Operators;
@@ -83,17 +84,13 @@ public sealed class TicketAudit
     public DateTime At { get; set; }
 }
 
-public sealed class OperatorAccount
+/// <summary>An operator's ASP.NET Core Identity account; role, gender and display name become claims at sign-in.</summary>
+public sealed class OperatorUser : IdentityUser<Guid>
 {
-    public Guid Id { get; set; }
-    public required string Login { get; set; }
-    public required string PasswordHash { get; set; }
     public OperatorRole Role { get; set; }
     /// <summary>"f" or "m".</summary>
     public required string Gender { get; set; }
     public required string DisplayName { get; set; }
-    public int FailedSignIns { get; set; }
-    public DateTime? LockedUntil { get; set; }
     public DateTime CreatedAt { get; set; }
 }
 
@@ -135,15 +132,15 @@ public static class TicketModel
             e.Property(a => a.Action).HasMaxLength(32);
             e.Property(a => a.Detail).HasMaxLength(500);
         });
-        model.Entity<OperatorAccount>(e =>
+        model.Entity<OperatorUser>(e =>
         {
-            e.HasKey(o => o.Id);
-            e.Property(o => o.Login).HasMaxLength(64);
-            e.HasIndex(o => o.Login).IsUnique();
-            e.Property(o => o.PasswordHash).HasMaxLength(256);
+            e.ToTable("Operators");
             e.Property(o => o.Role).HasConversion<string>().HasMaxLength(16);
             e.Property(o => o.Gender).HasMaxLength(1);
             e.Property(o => o.DisplayName).HasMaxLength(64);
         });
+        model.Entity<IdentityUserClaim<Guid>>().ToTable("OperatorClaims");
+        model.Entity<IdentityUserLogin<Guid>>().ToTable("OperatorLogins");
+        model.Entity<IdentityUserToken<Guid>>().ToTable("OperatorTokens");
     }
 }

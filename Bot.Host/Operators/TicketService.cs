@@ -61,7 +61,7 @@ public sealed class TicketOptions
 /// </summary>
 public sealed class TicketService(
     IServiceScopeFactory scopes, TurnWriter writer, ConversationService conversations, Sealed secrets, TimeProvider clock,
-    IOptions<TicketOptions> options, TicketEvents events, ILogger<TicketService> log)
+    IOptions<TicketOptions> options, TicketEvents events, BlockedConversations blocking, ILogger<TicketService> log)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -133,6 +133,36 @@ public sealed class TicketService(
             return Outcome(TicketOutcome.Done, (c, state) =>
                 c.OperatorJoined(state, who.DisplayName, who.Gender == "m" ? Gender.Man : Gender.Woman, destination));
         }, cancel);
+
+    /// <summary>
+    /// Abuse (issue 6): from now on the conversation's turns get no reply and nothing of them is stored. Any operator who
+    /// sees the ticket may do it, claimed or not; it is audited, and the ticket itself stays as it is.
+    /// </summary>
+    public async Task<TicketOutcome> BlockAsync(OperatorIdentity who, Guid id, CancellationToken cancel)
+    {
+        string? blocked = null;
+        var outcome = await ChangeAsync(who, id, async (db, ticket, now) =>
+        {
+            if (ticket.ConversationKey is not { } key)
+            {
+                return Outcome(TicketOutcome.Conflict);   // forgotten: nothing left to block
+            }
+            if (await db.BlockedConversations.AnyAsync(b => b.Key == key))
+            {
+                return Outcome(TicketOutcome.Done);
+            }
+            db.BlockedConversations.Add(new BlockedConversation { Key = key, BlockedAt = now });
+            Tickets.Audit(db, id, who.Login, "blocked", null, now);
+            blocked = key;
+            return Outcome(TicketOutcome.Done);
+        }, cancel);
+        if (blocked is not null)
+        {
+            blocking.Add(blocked);
+            log.LogWarning("Ticket {TicketId}: conversation {ConversationKey} blocked by {Login}", id, Pseudonym.Of(blocked), who.Login);
+        }
+        return outcome;
+    }
 
     /// <summary>A message from the assigned operator, to the person on their own channel.</summary>
     public Task<TicketOutcome> SendAsync(OperatorIdentity who, Guid id, string text, CancellationToken cancel)
@@ -337,7 +367,7 @@ public sealed class TicketService(
     }
 
     private static async Task<Dictionary<Guid, string>> NamesAsync(BotDb db, CancellationToken cancel) =>
-        await db.OperatorAccounts.AsNoTracking().ToDictionaryAsync(o => o.Id, o => o.DisplayName, cancel);
+        await db.Users.AsNoTracking().ToDictionaryAsync(o => o.Id, o => o.DisplayName, cancel);
 
     private TicketView View(Ticket t, Dictionary<Guid, string> names) => new(
         t.Id, t.Status.ToString(), t.Language, t.Role, t.Level, t.Forms.Split(',', StringSplitOptions.RemoveEmptyEntries), t.Minor, t.Abroad, t.Urgent,

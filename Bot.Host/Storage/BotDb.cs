@@ -1,9 +1,10 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Host.Storage;
 
-/// <summary>The unit of work for everything the bot stores. Plain relational types only, so another provider can replace SQLite.</summary>
-public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
+/// <summary>The unit of work for everything the bot stores, operators' Identity accounts included. Plain relational types only, so another provider can replace SQLite.</summary>
+public sealed class BotDb(DbContextOptions<BotDb> options) : IdentityUserContext<Operators.OperatorUser, Guid>(options)
 {
     public DbSet<ConversationRecord> Conversations => Set<ConversationRecord>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
@@ -14,10 +15,13 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
     public DbSet<Operators.TicketMessage> TicketMessages => Set<Operators.TicketMessage>();
     public DbSet<Operators.TicketNote> TicketNotes => Set<Operators.TicketNote>();
     public DbSet<Operators.TicketAudit> TicketAudit => Set<Operators.TicketAudit>();
-    public DbSet<Operators.OperatorAccount> OperatorAccounts => Set<Operators.OperatorAccount>();
+    public DbSet<Turns.BlockedConversation> BlockedConversations => Set<Turns.BlockedConversation>();
 
+#pragma warning disable CA1725 // Identity names it "builder"; every feature's configuration below (and on other branches) says modelBuilder
     protected override void OnModelCreating(ModelBuilder modelBuilder)
+#pragma warning restore CA1725
     {
+        base.OnModelCreating(modelBuilder);   // Identity's users, claims, logins and tokens
         modelBuilder.Entity<ConversationRecord>(e =>
         {
             e.HasKey(c => c.Key);
@@ -52,6 +56,11 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : DbContext(options)
             e.HasIndex(m => new { m.ConversationKey, m.SentAt });
         });
         Operators.TicketModel.Configure(modelBuilder);
+        modelBuilder.Entity<Turns.BlockedConversation>(e =>
+        {
+            e.HasKey(b => b.Key);
+            e.Property(b => b.Key).HasMaxLength(64);
+        });
     }
 }
 

@@ -261,9 +261,9 @@ public sealed class ConversationService(
 
 /// <summary>
 /// Per-conversation flood limit: a flood gets one cool-down message, then silence until the window
-/// has passed. Nothing of the flood reaches the dialog or the database.
+/// has passed. Nothing of the flood reaches the dialog or the database; a blocked conversation is silenced for good.
 /// </summary>
-public sealed class FloodGuard(IConfiguration configuration, TimeProvider clock) : IDisposable
+public sealed class FloodGuard(IConfiguration configuration, TimeProvider clock, BlockedConversations blocked) : IDisposable
 {
     public enum Verdict { Admit, Warn, Silence }
 
@@ -278,6 +278,10 @@ public sealed class FloodGuard(IConfiguration configuration, TimeProvider clock)
 
     public Verdict Admit(string key)
     {
+        if (blocked.Contains(key))
+        {
+            return Verdict.Silence;   // blocked by an operator: silence, and nothing of the turn is stored
+        }
         using var lease = _limiter.AttemptAcquire(key);
         if (lease.IsAcquired)
         {

@@ -7,7 +7,9 @@ async function json(path, options) {
   if (r.status === 401) { location.href = '/operators/signin'; throw new Error('signed out'); }
   return r;
 }
-const post = (path, body) => json(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+// The page carries its antiforgery token; every POST sends it as a header.
+const antiforgery = document.querySelector('meta[name="antiforgery"]').content;
+const post = (path, body) => json(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-TOKEN': antiforgery }, body: JSON.stringify(body ?? {}) });
 function clock(due) {
   const minutes = Math.round((new Date(due + 'Z') - Date.now()) / 60000);
   return minutes < 0 ? el('span', `${-minutes} min late`, 'late') : el('span', `in ${minutes} min`);
@@ -63,6 +65,11 @@ async function loadTicket() {
     const close = el('button', 'Close with outcome');
     close.onclick = async () => { const outcome = prompt('Outcome'); if (outcome) { await post(`/tickets/${t.id}/close`, { outcome }); await refresh(); } };
     chat.append(el('div'), transfer, close);
+  }
+  if (!audit.some(a => a.action === 'blocked') && !['Cancelled', 'Closed'].includes(t.status)) {
+    const block = el('button', 'Block this conversation'); block.id = 'block';
+    block.onclick = async () => { if (confirm('Block this conversation for abuse? Its messages will get no reply and will not be stored (audited).')) { await post(`/tickets/${t.id}/block`); await refresh(); } };
+    chat.append(el('div'), block);
   }
   const side = document.getElementById('side');
   side.replaceChildren(el('h2', 'Screening summary'),

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bot.Content;
+using Bot.Host.Operators;
+using Microsoft.Extensions.Configuration;
 
 namespace Bot.Tests.Host.Operators;
 
@@ -12,34 +14,48 @@ public static class OperatorHarness
     public static readonly LanguagePack En = TestContent.Content["en"];
 
     /// <summary>Runs `Bot.Host operator add …` against the host's data folder, the password on standard input.</summary>
-    public static async Task<(int ExitCode, string Output)> AddOperatorAsync(string dataPath, string login, string role, string gender, string name, string password)
+    public static Task<(int ExitCode, string Output)> AddOperatorAsync(string dataPath, string login, string role, string gender, string name, string password) =>
+        OperatorCliAsync(dataPath, password, "add", login, "--role", role, "--gender", gender, "--display-name", name);
+
+    /// <summary>Runs `Bot.Host operator …` against a data folder, with this line on standard input.</summary>
+    public static async Task<(int ExitCode, string Output)> OperatorCliAsync(string dataPath, string input, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "Bot.Host.dll"), "operator", "add", login, "--role", role, "--gender", gender, "--display-name", name])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Bot.Host.dll"), "operator", .. args])
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dataPath,
         };
         start.Environment["Storage__DataPath"] = dataPath;
         using var process = Process.Start(start)!;
-        await process.StandardInput.WriteLineAsync(password);
+        await process.StandardInput.WriteLineAsync(input);
         process.StandardInput.Close();
         var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, output);
     }
 
-    /// <summary>A new account and an HTTP client signed in as it (the cookie kept by the handler).</summary>
+    /// <summary>A new account (the CLI verb run in this process: no process start for each of a test's accounts) and an HTTP client signed in as it.</summary>
     public static async Task<HttpClient> OperatorAsync(HostProcess host, string login, string role = "hotline", string gender = "f", string? name = null)
     {
-        var (code, output) = await AddOperatorAsync(host.DataPath, login, role, gender, name ?? "Aigerim", "correct horse battery staple");
-        Assert.True(code == 0, output);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataPath"] = host.DataPath }).Build();
+        using var output = new StringWriter();
+        var code = await OperatorCli.RunAsync(configuration, ["add", login, "--role", role, "--gender", gender, "--display-name", name ?? "Aigerim"],
+            new StringReader("correct horse battery staple"), output);
+        Assert.True(code == 0, output.ToString());
         var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
         {
             BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30),
         };
         using var signIn = await client.PostAsJsonAsync("api/operator/signin", new { login, password = "correct horse battery staple" });
         Assert.Equal(HttpStatusCode.NoContent, signIn.StatusCode);
+        await UseAntiforgeryAsync(client);
         return client;
+    }
+
+    /// <summary>Fetches the signed-in operator's antiforgery token and sends it with every request, as the console's script does.</summary>
+    public static async Task UseAntiforgeryAsync(HttpClient client)
+    {
+        var antiforgery = await client.GetFromJsonAsync<JsonElement>("api/operator/antiforgery");
+        client.DefaultRequestHeaders.Add(antiforgery.GetProperty("header").GetString()!, antiforgery.GetProperty("token").GetString());
     }
 
     /// <summary>The web chat from the greeting to consent; the person waits for an operator.</summary>

@@ -138,7 +138,7 @@ public class OperatorTests
     }
 
     [Fact]
-    public async Task The_cli_refuses_an_empty_password_and_a_wrong_password_does_not_sign_in()
+    public async Task The_cli_refuses_an_empty_or_weak_password_and_a_wrong_password_does_not_sign_in()
     {
         var data = Directory.CreateTempSubdirectory("bot-data-").FullName;
         var (code, output) = await AddOperatorAsync(data, "empty", "hotline", "f", "Empty", "");
@@ -151,8 +151,11 @@ public class OperatorTests
         using var client = new HttpClient { BaseAddress = host.BaseAddress };
         using var response = await client.PostAsJsonAsync("api/operator/signin", new { login = "empty", password = "" });
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(0, await AddOperatorAsync(data, "real", "hotline", "f", "Real", "right").ContinueWith(t => t.Result.ExitCode));
-        using var wrong = await client.PostAsJsonAsync("api/operator/signin", new { login = "real", password = "wrong" });
+        var (weak, weakOutput) = await AddOperatorAsync(data, "weak", "hotline", "f", "Weak", "short");
+        Assert.Equal(2, weak);
+        Assert.Contains("at least 12 characters", weakOutput, StringComparison.Ordinal);
+        Assert.Equal(0, await AddOperatorAsync(data, "real", "hotline", "f", "Real", "the right pass phrase").ContinueWith(t => t.Result.ExitCode));
+        using var wrong = await client.PostAsJsonAsync("api/operator/signin", new { login = "real", password = "the wrong pass phrase" });
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
     }
 
