@@ -31,19 +31,19 @@ var telegram = new TelegramPath(botApi);
 var botFramework = new BotFrameworkPath(connector);
 await using (var bare = await BareEndpoint.StartAsync(botApi.Url))
 {
-    foreach (var concurrency in levels)
+    foreach (var concurrency in args.Contains("--no-ceiling") ? [] : levels)
     {
         if (paths.Contains("webchat"))
         {
-            report.Runs.Add(await Load.RunAsync("ceiling: web chat", bare.BaseAddress, concurrency, duration, WebChatPath.Bare));
+            report.Runs.Add(await Load.RunAsync("ceiling: web chat", bare, concurrency, duration, WebChatPath.Bare));
         }
         if (paths.Contains("telegram"))
         {
-            report.Runs.Add(await Load.RunAsync("ceiling: telegram", bare.BaseAddress, concurrency, duration, telegram.Bare));
+            report.Runs.Add(await Load.RunAsync("ceiling: telegram", bare, concurrency, duration, telegram.Bare));
         }
         if (paths.Contains("botframework"))
         {
-            report.Runs.Add(await Load.RunAsync("ceiling: bot framework", bare.BaseAddress, concurrency, duration, botFramework.Bare));
+            report.Runs.Add(await Load.RunAsync("ceiling: bot framework", bare, concurrency, duration, botFramework.Bare));
         }
     }
 }
@@ -54,31 +54,38 @@ var hostSettings = new Dictionary<string, string>(TelegramPath.HostSettings(botA
     ["Abuse:RequestsPerMinutePerClient"] = "0",
     ["Abuse:NewConversationsPerMinutePerClient"] = "0",
 };
+// --host-setting Key=Value (repeatable): a setting or environment variable of the host, for experiments.
+foreach (var setting in args.Select((a, i) => a == "--host-setting" && i + 1 < args.Length ? args[i + 1] : null).OfType<string>())
+{
+    hostSettings[setting[..setting.IndexOf('=', StringComparison.Ordinal)]] = setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..];
+}
 await using (var host = await HostProcess.StartAsync(settings: hostSettings))
 {
     foreach (var concurrency in levels)
     {
         if (paths.Contains("webchat"))
         {
-            report.Runs.Add(await Load.RunAsync("web chat", host.BaseAddress, concurrency, duration, WebChatPath.Walk));
+            report.Runs.Add(await Load.RunAsync("web chat", host, concurrency, duration, WebChatPath.Walk));
         }
         if (paths.Contains("telegram"))
         {
             telegram.Acknowledged.Clear();
-            report.Runs.Add(await Load.RunAsync("telegram", host.BaseAddress, concurrency, duration, telegram.Walk));
+            report.Runs.Add(await Load.RunAsync("telegram", host, concurrency, duration, telegram.Walk));
             report.Acknowledged.Add(new Acknowledgement("telegram", concurrency, Load.Percentile([.. telegram.Acknowledged.Order()], 0.99)));
         }
         if (paths.Contains("botframework"))
         {
             botFramework.Acknowledged.Clear();
-            report.Runs.Add(await Load.RunAsync("bot framework", host.BaseAddress, concurrency, duration, botFramework.Walk));
+            report.Runs.Add(await Load.RunAsync("bot framework", host, concurrency, duration, botFramework.Walk));
             report.Acknowledged.Add(new Acknowledgement("bot framework", concurrency, Load.Percentile([.. botFramework.Acknowledged.Order()], 0.99)));
         }
     }
-    if (memoryConversations > 0)
-    {
-        report.Memory = await MemoryProbe.RunAsync(host, memoryConversations);
-    }
+}
+if (memoryConversations > 0)
+{
+    // A fresh host: the memory of these conversations, not of the load runs before.
+    await using var host = await HostProcess.StartAsync(settings: hostSettings);
+    report.Memory = await MemoryProbe.RunAsync(host, memoryConversations);
 }
 
 report.LoadAverageAfter = Machine.LoadAverage();
@@ -94,7 +101,7 @@ string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDef
 
 namespace Bot.Bench
 {
-    public sealed record Run(string Path, int Concurrency, long Turns, double Seconds, double P50Ms, double P99Ms, long Errors)
+    public sealed record Run(string Path, int Concurrency, long Turns, double Seconds, double P50Ms, double P99Ms, long Errors, double CpuMsPerTurn)
     {
         public double TurnsPerSecond => Turns / Seconds;
     }
@@ -107,7 +114,7 @@ namespace Bot.Bench
         public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
     }
 
-    public sealed record Memory(int Conversations, double ResidentMb, double StateBytesPerConversation, double DatabaseBytesPerConversation);
+    public sealed record Memory(int Conversations, double IdleResidentMb, double ResidentMb, double StateBytesPerConversation, double DatabaseBytesPerConversation);
 
     public sealed class Report(int cores, string os, DateTimeOffset at)
     {
@@ -124,8 +131,8 @@ namespace Bot.Bench
         public void Print()
         {
             Console.WriteLine();
-            Console.WriteLine("| path | conversations | turns/s | % of ceiling | p50 ms | p99 ms | ack p99 ms | errors | target | met |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+            Console.WriteLine("| path | conversations | turns/s | % of ceiling | p50 ms | p99 ms | ack p99 ms | server CPU ms/turn | errors | target | met |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
             foreach (var run in Runs)
             {
                 var ceiling = Runs.FirstOrDefault(r => r.Path == "ceiling: " + run.Path && r.Concurrency == run.Concurrency);
@@ -142,14 +149,15 @@ namespace Bot.Bench
                 };
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {run.Path} | {run.Concurrency} | {run.TurnsPerSecond:0} | {(double.IsNaN(share) ? "" : share.ToString("0", CultureInfo.InvariantCulture) + "%")} " +
-                    $"| {run.P50Ms:0.0} | {run.P99Ms:0.0} | {(ack is null ? "" : ack.P99Ms.ToString("0.0", CultureInfo.InvariantCulture))} | {run.Errors} " +
+                    $"| {run.P50Ms:0.0} | {run.P99Ms:0.0} | {(ack is null ? "" : ack.P99Ms.ToString("0.0", CultureInfo.InvariantCulture))} | {run.CpuMsPerTurn:0.00} | {run.Errors} " +
                     $"| {target} | {met switch { true => "yes", false => "no", null => "" }} |"));
             }
             if (Memory is { } m)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"\nMemory: {m.ResidentMb:0} MB resident with {m.Conversations} conversations in screening (target < 300 MB for 10,000); " +
-                    $"state {m.StateBytesPerConversation:0} B per conversation, database {m.DatabaseBytesPerConversation:0} B (target < 2 kB)"));
+                    $"\nMemory: {m.ResidentMb:0} MB resident with {m.Conversations} conversations in screening (target < 300 MB for 10,000), " +
+                    $"{m.IdleResidentMb:0} MB after the first reply; stored state {m.StateBytesPerConversation:0} B per conversation (target < 2 kB), " +
+                    $"database file {m.DatabaseBytesPerConversation:0} B per conversation"));
             }
             foreach (var ack in Acknowledged)
             {
@@ -169,26 +177,30 @@ namespace Bot.Bench
     {
         public delegate Task<int> Conversation(HttpClient http, List<double> latencies, CancellationToken stop);
 
-        public static async Task<Run> RunAsync(string name, Uri baseAddress, int concurrency, TimeSpan duration, Conversation walk)
+        public static async Task<Run> RunAsync(string name, HostProcess server, int concurrency, TimeSpan duration, Conversation walk)
         {
+            var baseAddress = server.BaseAddress;
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
             {
                 BaseAddress = baseAddress,
                 Timeout = TimeSpan.FromSeconds(30),
             };
-            // Warm-up: JIT, connection pool, SQLite pages.
-            using (var warm = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+            // Warm-up: tiered JIT (it goes on recompiling hot code for seconds), connection pool, SQLite pages.
+            using (var warm = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
             {
                 await Task.WhenAll(Enumerable.Range(0, Math.Min(concurrency, 20)).Select(_ => Loop(http, [], walk, warm.Token)));
             }
             using var stop = new CancellationTokenSource(duration);
             var latencies = Enumerable.Range(0, concurrency).Select(_ => new List<double>()).ToArray();
+            var cpu = server.ProcessorTime();
             var clock = Stopwatch.StartNew();
             var errors = await Task.WhenAll(latencies.Select(list => Loop(http, list, walk, stop.Token)));
             var seconds = clock.Elapsed.TotalSeconds;
+            cpu = server.ProcessorTime() - cpu;
             var all = latencies.SelectMany(l => l).Order().ToArray();
-            var run = new Run(name, concurrency, all.Length, seconds, Percentile(all, 0.50), Percentile(all, 0.99), errors.Sum());
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-24} {concurrency,4} conversations: {run.TurnsPerSecond,8:0} turns/s, p50 {run.P50Ms:0.0} ms, p99 {run.P99Ms:0.0} ms, errors {run.Errors}"));
+            var run = new Run(name, concurrency, all.Length, seconds, Percentile(all, 0.50), Percentile(all, 0.99), errors.Sum(),
+                all.Length == 0 ? 0 : cpu.TotalMilliseconds / all.Length);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-24} {concurrency,4} conversations: {run.TurnsPerSecond,8:0} turns/s, p50 {run.P50Ms:0.0} ms, p99 {run.P99Ms:0.0} ms, errors {run.Errors}, server CPU {run.CpuMsPerTurn:0.00} ms/turn"));
             return run;
         }
 
@@ -221,6 +233,8 @@ namespace Bot.Bench
         public static async Task<Memory> RunAsync(HostProcess host, int conversations)
         {
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 50 }) { BaseAddress = host.BaseAddress };
+            await WebChatPath.FirstReply(http);
+            var idle = host.ResidentBytes() / 1024.0 / 1024.0;
             var next = -1;
             await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
             {
@@ -233,7 +247,7 @@ namespace Bot.Bench
             var rss = host.ResidentBytes() / 1024.0 / 1024.0;
             var (stateBytes, count) = await StoredStateAsync(host.DataPath);
             var database = Directory.GetFiles(host.DataPath, "bot.db*").Sum(f => new FileInfo(f).Length);
-            return new Memory(conversations, rss, stateBytes / (double)count, database / (double)count);
+            return new Memory(conversations, idle, rss, stateBytes / (double)count, database / (double)count);
         }
 
         private static async Task<(long Bytes, long Count)> StoredStateAsync(string dataPath)
