@@ -23,7 +23,7 @@ var duration = TimeSpan.FromSeconds(Option("--seconds") is { } s ? double.Parse(
 var memoryConversations = Option("--memory") is { } m ? int.Parse(m, CultureInfo.InvariantCulture) : quick ? 500 : 10_000;
 var report = new Report(Environment.ProcessorCount, Environment.OSVersion.ToString(), DateTimeOffset.UtcNow);
 
-Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}; {duration.TotalSeconds:0} s per level; load average {Machine.LoadAverage()}");
+Console.WriteLine($"Machine: {Machine.Describe()}; {duration.TotalSeconds:0} s per level; load average {Machine.LoadAverage()}");
 
 await using var botApi = await BotApiStandIn.StartAsync();
 await using var connector = await ConnectorStandIn.StartAsync();
@@ -88,8 +88,16 @@ if (memoryConversations > 0)
     report.Memory = await MemoryProbe.RunAsync(host, memoryConversations);
 }
 
+if (!args.Contains("--no-startup"))
+{
+    report.StartupMs = await StartupProbe.RunAsync(quick ? 1 : 3);
+    // As deployed: published with ReadyToRun, so start-up does not wait for the JIT.
+    if (!args.Contains("--no-publish") && await StartupProbe.PublishReadyToRunAsync() is { } published)
+    {
+        report.StartupReadyToRunMs = await StartupProbe.RunAsync(quick ? 1 : 3, published);
+    }
+}
 report.LoadAverageAfter = Machine.LoadAverage();
-report.StartupMs = args.Contains("--no-startup") ? 0 : await StartupProbe.RunAsync(quick ? 1 : 3);
 report.Print();
 var file = Path.Combine(Directory.GetCurrentDirectory(), "bench", "results", $"bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
 Directory.CreateDirectory(Path.GetDirectoryName(file)!);
@@ -112,6 +120,15 @@ namespace Bot.Bench
     {
         /// <summary>The 1, 5 and 15 minute load averages: other work on the machine skews every figure.</summary>
         public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+        public static string CpuModel() => File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?"
+            : "?";
+
+        public static double MemoryGb() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024.0 / 1024 / 1024;
+
+        public static string Describe() => string.Create(CultureInfo.InvariantCulture,
+            $"{Environment.ProcessorCount} cores ({CpuModel()}), {MemoryGb():0.0} GB RAM, {Environment.OSVersion}");
     }
 
     public sealed record Memory(int Conversations, double IdleResidentMb, double ResidentMb, double StateBytesPerConversation, double DatabaseBytesPerConversation);
@@ -119,13 +136,15 @@ namespace Bot.Bench
     public sealed class Report(int cores, string os, DateTimeOffset at)
     {
         public int Cores { get; } = cores;
+        public string Machine { get; } = Bot.Bench.Machine.Describe();
         public string Os { get; } = os;
         public DateTimeOffset At { get; } = at;
         public List<Run> Runs { get; } = [];
         public Memory? Memory { get; set; }
         public List<Acknowledgement> Acknowledged { get; } = [];
         public double StartupMs { get; set; }
-        public string LoadAverageBefore { get; } = Machine.LoadAverage();
+        public double StartupReadyToRunMs { get; set; }
+        public string LoadAverageBefore { get; } = Bot.Bench.Machine.LoadAverage();
         public string LoadAverageAfter { get; set; } = "";
 
         public void Print()
@@ -166,9 +185,10 @@ namespace Bot.Bench
             }
             if (StartupMs > 0)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Start-up: {StartupMs:0} ms from process start to first reply (target < 2000 ms)"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Start-up: {StartupMs:0} ms from process start to first reply as built, {StartupReadyToRunMs:0} ms published with ReadyToRun (target < 2000 ms)"));
             }
-            Console.WriteLine($"Load average (1, 5, 15 min): {LoadAverageBefore} before, {LoadAverageAfter} after");
+            Console.WriteLine($"Machine: {Machine}; load average (1, 5, 15 min) {LoadAverageBefore} before, {LoadAverageAfter} after");
         }
     }
 
@@ -265,18 +285,51 @@ namespace Bot.Bench
     /// <summary>Process start to the first reply served, on a fresh data folder (migrations included).</summary>
     public static class StartupProbe
     {
-        public static async Task<double> RunAsync(int times)
+        /// <param name="program">A published Bot.Host.dll; the one built beside this program when null.</param>
+        public static async Task<double> RunAsync(int times, string? program = null)
         {
             var samples = new List<double>();
             for (var i = 0; i < times; i++)
             {
                 var clock = Stopwatch.StartNew();
-                await using var host = await HostProcess.StartAsync();
+                await using var host = await HostProcess.StartAsync(program: program is null ? null : [program]);
                 using var http = new HttpClient { BaseAddress = host.BaseAddress };
                 await WebChatPath.FirstReply(http);
                 samples.Add(clock.Elapsed.TotalMilliseconds);
             }
             return samples.Order().ElementAt(samples.Count / 2);
+        }
+
+        /// <summary>dotnet publish of the host with ReadyToRun into a temporary folder; null when that fails (no runtime pack offline).</summary>
+        public static async Task<string?> PublishReadyToRunAsync()
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Bot.sln")))
+            {
+                root = root.Parent;
+            }
+            if (root is null)
+            {
+                return null;
+            }
+            var output = Directory.CreateTempSubdirectory("bot-r2r-").FullName;
+            var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+            using var publish = Process.Start(new ProcessStartInfo("dotnet",
+                ["publish", Path.Combine(root.FullName, "Bot.Host", "Bot.Host.csproj"), "-c", "Release", "-r", rid, "--self-contained", "false",
+                 "-p:PublishReadyToRun=true", "-o", output, "--nologo", "-v", "quiet"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            var log = publish.StandardOutput.ReadToEndAsync();
+            var errors = publish.StandardError.ReadToEndAsync();
+            await publish.WaitForExitAsync();
+            if (publish.ExitCode != 0)
+            {
+                Console.WriteLine($"ReadyToRun publish failed, start-up measured as built only:\n{await log}{await errors}");
+                return null;
+            }
+            return Path.Combine(output, "Bot.Host.dll");
         }
     }
 }
