@@ -171,8 +171,14 @@ public sealed class OutboxDispatcher(
             if (delivered.Count > 0)
             {
                 var at = clock.GetUtcNow().UtcDateTime;
-                await writer.WriteAsync(write => write.Outbox.Where(m => delivered.Contains(m.Id))
-                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.DeliveredAt, at)));
+                // Plain SQL: this runs on the one writer for every delivery, and LINQ's per-call translation was a large share of it.
+                await writer.WriteAsync(async write =>
+                {
+                    foreach (var id in delivered)
+                    {
+                        await write.Database.ExecuteSqlAsync($"UPDATE Outbox SET DeliveredAt = {at} WHERE Id = {id}");
+                    }
+                });
             }
         }
     }
