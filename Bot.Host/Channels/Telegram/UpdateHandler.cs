@@ -76,7 +76,7 @@ public sealed class UpdateHandler(
         }
         finally
         {
-            await answered;   // never throws: best effort
+            await answered;   // best effort: it throws only when the host is stopping
         }
         if (result is null)
         {
