@@ -121,7 +121,7 @@ public sealed class ConversationService(
 
         if (result.Effect == TurnEffect.None && outbox.Pushes(channel))
         {
-            outbox.Notify(key);
+            outbox.Notify(key, address ?? stored.Address);
         }
         log.LogDebug("Turn {ConversationKey} on {Channel} moved {From} -> {To}", Pseudonym.Of(key), channel, from, state.Step);
         if (result.Escalation is { } escalated)
@@ -168,7 +168,7 @@ public sealed class ConversationService(
         Cache(key, stored with { State = json, At = now });
         if (replies.Count > 0 && outbox.Pushes(stored.Channel))
         {
-            outbox.Notify(key);
+            outbox.Notify(key, stored.Address);
         }
         return result;
     }
@@ -222,10 +222,14 @@ public sealed class ConversationService(
         }
     }
 
+    /// <summary>Compiled once: it runs for every inbound update.</summary>
+    private static readonly Func<BotDb, string, Task<bool>> Seen = EF.CompileAsyncQuery((BotDb db, string id) => db.InboundSeen.Any(s => s.Id == id));
+
     private async Task<bool> SeenAsync(string inboundId, CancellationToken cancel)
     {
+        cancel.ThrowIfCancellationRequested();
         await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<BotDb>().InboundSeen.AnyAsync(s => s.Id == inboundId, cancel);
+        return await Seen(scope.ServiceProvider.GetRequiredService<BotDb>(), inboundId);
     }
 
     private async Task<Stored> LoadAsync(string key, CancellationToken cancel)

@@ -82,6 +82,13 @@ public sealed class HostProcess : IAsyncDisposable
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
+    /// <summary>Processor time the process has used so far (user and kernel).</summary>
+    public TimeSpan ProcessorTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     /// <summary>Ends the process at once, as a crash or power cut would.</summary>
     public async Task KillAsync()
     {

@@ -53,8 +53,34 @@ public static class BareEndpoint
             sent.EnsureSuccessStatusCode();
             return Results.Ok();
         });
+
+        // Bot Framework: the same Activity read the same way, and a reply of the same size posted to its serviceUrl.
+        using var connector = new HttpClient();
+        app.MapPost("/api/messages", async (HttpContext http) =>
+        {
+            var (activity, error) = await ActivityJson.ReadAsync(http, 256 * 1024);
+            if (error is not null)
+            {
+                return error;
+            }
+            if (activity!.ServiceUrl is null || activity.Conversation?.Id is null || activity.From is null || activity.Recipient is null)
+            {
+                return Results.Ok();
+            }
+            var address = new Bot.Host.Channels.BotFramework.BotFrameworkAddress(activity.ServiceUrl, activity.ChannelId ?? "emulator",
+                activity.Conversation.Id, activity.Recipient, activity.From, activity.Id, activity.Locale);
+            var reply = Bot.Host.Channels.BotFramework.ConnectorSender.ToActivity(address, BotFrameworkQuestion);
+            var url = $"{address.ServiceUrl.TrimEnd('/')}/v3/conversations/{Uri.EscapeDataString(address.ConversationId)}/activities/{Uri.EscapeDataString(activity.Id ?? "")}";
+            using var sent = await connector.PostAsync(url, JsonContent.Create(reply, options: ActivityJson.Options));
+            sent.EnsureSuccessStatusCode();
+            return Results.Ok();
+        });
         await app.RunAsync();
     }
+
+    private static readonly Bot.Dialogs.BotMessage BotFrameworkQuestion = new(
+        "Question 3\nDoes someone else keep your passport or ID and not give it back when you ask?",
+        [.. new[] { "yes", "no", "not-sure", "skip", "stop" }.Select(name => new Bot.Dialogs.BotOption("12." + name, name))]);
 
     private static object TelegramQuestion(long chat) => new
     {

@@ -64,13 +64,21 @@ public sealed class UpdateHandler(
         var question = query.Message!;
         var chatId = question.Chat.Id;
         var key = TelegramSender.KeyOf(chatId);
-        // Stops the spinner on the button at once, whatever happens next.
-        await sender.BestEffortAsync("answerCallbackQuery", key, () => bot.AnswerCallbackQuery(query.Id, cancellationToken: cancel));
+        // Stops the spinner on the button at once, whatever happens next; the turn does not wait for it.
+        var answered = sender.BestEffortAsync("answerCallbackQuery", key, () => bot.AnswerCallbackQuery(query.Id, cancellationToken: cancel));
         // The data is whatever the client sent: the engine checks it against the current question.
         var data = query.Data ?? "";
         // From is absent only in a forged update; it is read for the language alone.
         var turn = UserTurn.Pressed(data.Length > 64 ? "" : data, query.From?.LanguageCode);
-        var result = await conversations.HandleAsync(key, TelegramSender.ChannelName, turn, inboundId, Address(chatId), cancel);
+        TurnResult? result;
+        try
+        {
+            result = await conversations.HandleAsync(key, TelegramSender.ChannelName, turn, inboundId, Address(chatId), cancel);
+        }
+        finally
+        {
+            await answered;   // never throws: best effort
+        }
         if (result is null)
         {
             return;
