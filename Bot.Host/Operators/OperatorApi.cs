@@ -37,8 +37,8 @@ public static class OperatorApi
         var api = app.MapGroup("/api/operator").RequireAuthorization().WithTags("Operators");
         // The cookie is SameSite=Strict already; the token is the second lock on every POST (send it as X-CSRF-TOKEN).
         api.AddEndpointFilter(async (context, next) =>
-            await context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(context.HttpContext)
-                ? await next(context) : OperatorSetup.Forged());
+            await OperatorSetup.RefuseForgedAsync(context.HttpContext, context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>())
+                ?? await next(context));
         api.MapGet("/antiforgery", (HttpContext http, IAntiforgery antiforgery) =>
             TypedResults.Ok(new AntiforgeryView(OperatorSetup.AntiforgeryHeader, antiforgery.GetAndStoreTokens(http).RequestToken!)));
         api.MapGet("/me", (HttpContext http) =>

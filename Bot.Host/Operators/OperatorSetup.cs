@@ -83,23 +83,23 @@ public static class OperatorSetup
         app.MapGet("/operators/signin", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "signin.html")).AllowAnonymous();
         app.MapPost("/operators/signin", async (HttpContext http, IAntiforgery antiforgery, SignInManager<OperatorUser> signIn, ILogger<OperatorUser> log) =>
         {
-            if (!await antiforgery.IsRequestValidAsync(http))
+            var (form, refused) = await ReadFormAsync(http, antiforgery);
+            if (form is null)
             {
-                return Forged();
+                return refused!;
             }
-            var form = await http.Request.ReadFormAsync(http.RequestAborted);
             return await SignInAsync(signIn, form["login"].ToString(), form["password"].ToString(), form["code"].ToString(), log) switch
             {
                 SignInOutcome.SignedIn => Results.Redirect("/operators"),
                 SignInOutcome.CodeRequired => Results.Redirect("/operators/signin?code=1"),
                 _ => Results.Redirect("/operators/signin?failed=1"),
             };
-        }).AllowAnonymous().DisableAntiforgery();   // validated above, before the form is read
+        }).AllowAnonymous().DisableAntiforgery();   // validated by ReadFormAsync, with the answers a bad body needs
         app.MapPost("/operators/signout", async (HttpContext http, IAntiforgery antiforgery) =>
         {
-            if (!await antiforgery.IsRequestValidAsync(http))
+            if ((await ReadFormAsync(http, antiforgery)).Refused is { } refused)
             {
-                return Forged();
+                return refused;
             }
             await http.SignOutAsync(IdentityConstants.ApplicationScheme);
             return Results.Redirect("/operators/signin");
@@ -189,6 +189,49 @@ public static class OperatorSetup
             .Replace("{{antiforgery}}", HtmlEncoder.Default.Encode(token), StringComparison.Ordinal);
         return Results.Content(html, "text/html; charset=utf-8");
     }
+
+    /// <summary>
+    /// Null for a request with a valid antiforgery token, else the answer: 400 for a missing or wrong token. The check reads
+    /// the form when the token is not in the header, and throws (does not answer false) for a form it cannot read: 413 over
+    /// the host's limit, 400 for a broken one.
+    /// </summary>
+    internal static async Task<IResult?> RefuseForgedAsync(HttpContext http, IAntiforgery antiforgery)
+    {
+        try
+        {
+            return await antiforgery.IsRequestValidAsync(http) ? null : Forged();
+        }
+        catch (Exception e) when (e is AntiforgeryValidationException or IOException or InvalidDataException)
+        {
+            return Unreadable(http, e);
+        }
+    }
+
+    /// <summary>The form of a request with a valid antiforgery token, or the answer to one without; 415 for a body that is not a form.</summary>
+    private static async Task<(IFormCollection? Form, IResult? Refused)> ReadFormAsync(HttpContext http, IAntiforgery antiforgery)
+    {
+        if (!http.Request.HasFormContentType)
+        {
+            return (null, Results.Problem("Send the form as application/x-www-form-urlencoded.", statusCode: StatusCodes.Status415UnsupportedMediaType));
+        }
+        if (await RefuseForgedAsync(http, antiforgery) is { } refused)
+        {
+            return (null, refused);
+        }
+        try
+        {
+            return (await http.Request.ReadFormAsync(http.RequestAborted), null);   // the token was in the header: the form is read here
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            return (null, Unreadable(http, e));
+        }
+    }
+
+    private static IResult Unreadable(HttpContext http, Exception e) =>
+        (e as BadHttpRequestException ?? e.InnerException as BadHttpRequestException)?.StatusCode == StatusCodes.Status413PayloadTooLarge
+            ? PublicEndpoints.PayloadTooLarge(http)
+            : Results.Problem("The form could not be read.", statusCode: StatusCodes.Status400BadRequest);
 
     internal static IResult Forged() =>
         Results.Problem("The antiforgery token is missing or wrong: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
