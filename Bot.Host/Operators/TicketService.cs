@@ -168,12 +168,8 @@ public sealed class TicketService(
     public Task<TicketOutcome> SendAsync(OperatorIdentity who, Guid id, string text, CancellationToken cancel)
     {
         text = text.Trim();
-        return ChangeAsync(who, id, (db, ticket, now) =>
+        return AssignedChangeAsync(who, id, (db, ticket, now) =>
         {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
             if (text.Length is 0 or > Tickets.MaxTextLength || ticket.ConversationKey is null || ticket.EndedAt is not null)
             {
                 return Outcome(TicketOutcome.Invalid);
@@ -191,12 +187,8 @@ public sealed class TicketService(
 
     /// <summary>Hotline ⇄ police, with a note; the ticket goes back to the other queue as new.</summary>
     public Task<TicketOutcome> TransferAsync(OperatorIdentity who, Guid id, string note, CancellationToken cancel) =>
-        ChangeAsync(who, id, (db, ticket, now) =>
+        AssignedChangeAsync(who, id, (db, ticket, now) =>
         {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
             if (string.IsNullOrWhiteSpace(note) || note.Length > Tickets.MaxTextLength)
             {
                 return Outcome(TicketOutcome.Invalid);
@@ -223,12 +215,8 @@ public sealed class TicketService(
 
     /// <summary>Clauses 12, 18: a safe place for at most three days; the clock starts when it is asked for.</summary>
     public Task<TicketOutcome> StartSafePlaceClockAsync(OperatorIdentity who, Guid id, CancellationToken cancel) =>
-        ChangeAsync(who, id, (db, ticket, now) =>
+        AssignedChangeAsync(who, id, (db, ticket, now) =>
         {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
             ticket.SafePlaceDue ??= now.AddHours(72);
             Tickets.Audit(db, id, who.Login, "safe-place-asked", null, now);
             return Outcome(TicketOutcome.Done);
@@ -236,12 +224,8 @@ public sealed class TicketService(
 
     /// <summary>The operator referred the person to a service (clause 39); where to is kept as a sealed note.</summary>
     public Task<TicketOutcome> ReferAsync(OperatorIdentity who, Guid id, string to, CancellationToken cancel) =>
-        ChangeAsync(who, id, (db, ticket, now) =>
+        AssignedChangeAsync(who, id, (db, ticket, now) =>
         {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
             if (string.IsNullOrWhiteSpace(to) || to.Length > 200)
             {
                 return Outcome(TicketOutcome.Invalid);
@@ -254,23 +238,13 @@ public sealed class TicketService(
 
     /// <summary>Ends the conversation: the person returns to the bot menu and gets the rights card.</summary>
     public Task<TicketOutcome> EndAsync(OperatorIdentity who, Guid id, CancellationToken cancel) =>
-        ChangeAsync(who, id, (db, ticket, now) =>
-        {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
-            return ticket.EndedAt is not null ? Outcome(TicketOutcome.Conflict) : Outcome(TicketOutcome.Done, End(db, ticket, who, now));
-        }, cancel);
+        AssignedChangeAsync(who, id, (db, ticket, now) =>
+            ticket.EndedAt is not null ? Outcome(TicketOutcome.Conflict) : Outcome(TicketOutcome.Done, End(db, ticket, who, now)), cancel);
 
     /// <summary>Closes the ticket with an outcome (ending the conversation first if it is still going).</summary>
     public Task<TicketOutcome> CloseAsync(OperatorIdentity who, Guid id, string outcome, CancellationToken cancel) =>
-        ChangeAsync(who, id, (db, ticket, now) =>
+        AssignedChangeAsync(who, id, (db, ticket, now) =>
         {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
             if (string.IsNullOrWhiteSpace(outcome) || outcome.Length > 2000)
             {
                 return Outcome(TicketOutcome.Invalid);
@@ -320,13 +294,12 @@ public sealed class TicketService(
         return due.Count;
     }
 
-    private static bool Assigned(OperatorIdentity who, Ticket ticket, out TicketOutcome refused)
-    {
-        refused = !Tickets.Open.Contains(ticket.Status) ? TicketOutcome.Conflict
-            : ticket.OperatorId != who.Id && who.Role != OperatorRole.Supervisor ? TicketOutcome.Forbidden
-            : TicketOutcome.Done;
-        return refused == TicketOutcome.Done;
-    }
+    /// <summary>A change only the operator who claimed the ticket (or a supervisor) may make, while it is open.</summary>
+    private Task<TicketOutcome> AssignedChangeAsync(OperatorIdentity who, Guid id, Func<BotDb, Ticket, DateTime, Change> change, CancellationToken cancel) =>
+        ChangeAsync(who, id, (db, ticket, now) =>
+            !Tickets.Open.Contains(ticket.Status) ? Outcome(TicketOutcome.Conflict)
+            : ticket.OperatorId != who.Id && who.Role != OperatorRole.Supervisor ? Outcome(TicketOutcome.Forbidden)
+            : change(db, ticket, now), cancel);
 
     private sealed record Change(TicketOutcome Outcome, Func<Conversation, ConversationState, Task<TurnResult>>? Then);
 
