@@ -13,11 +13,12 @@ namespace Bot.Host.Operators;
 public static class OperatorCli
 {
     private const string Usage = "usage: operator add <login> --role <hotline|police|supervisor> --gender <f|m> --display-name <name>  (password on standard input)\n"
-        + "       operator totp <login> [--off]";
+        + "       operator totp <login> [--off]\n"
+        + "       operator disable <login> | operator enable <login>";
 
     public static async Task<int> RunAsync(IConfiguration configuration, string[] args, TextReader input, TextWriter output)
     {
-        if (args.Length < 2 || args[0] is not ("add" or "totp"))
+        if (args.Length < 2 || args[0] is not ("add" or "totp" or "disable" or "enable"))
         {
             await output.WriteLineAsync(Usage);
             return 2;
@@ -32,7 +33,12 @@ public static class OperatorCli
         await using var scope = provider.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<BotDb>().Database.MigrateAsync();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<OperatorUser>>();
-        return args[0] == "add" ? await AddAsync(users, login, args, input, output) : await TotpAsync(users, login, args.Contains("--off"), output);
+        return args[0] switch
+        {
+            "add" => await AddAsync(users, login, args, input, output),
+            "totp" => await TotpAsync(users, login, args.Contains("--off"), output),
+            _ => await DisableAsync(users, login, disable: args[0] == "disable", output),
+        };
     }
 
     private static async Task<int> AddAsync(UserManager<OperatorUser> users, string login, string[] args, TextReader input, TextWriter output)
@@ -95,6 +101,25 @@ public static class OperatorCli
         await output.WriteLineAsync(key);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"otpauth://totp/{label}?secret={key}&issuer={Uri.EscapeDataString("Bot operators")}&digits=6&period=30"));
+        return 0;
+    }
+
+    /// <summary>
+    /// Someone leaves the hotline: the account is locked for good and its sessions end at their next check (a minute at most);
+    /// the audit trail keeps their login. `enable` undoes it.
+    /// </summary>
+    private static async Task<int> DisableAsync(UserManager<OperatorUser> users, string login, bool disable, TextWriter output)
+    {
+        var user = await users.FindByNameAsync(login);
+        if (user is null)
+        {
+            await output.WriteLineAsync($"operator: no operator {login}");
+            return 1;
+        }
+        await users.SetLockoutEndDateAsync(user, disable ? DateTimeOffset.MaxValue : null);
+        await users.ResetAccessFailedCountAsync(user);
+        await users.UpdateSecurityStampAsync(user);   // open sessions are refused at their next check
+        await output.WriteLineAsync($"operator {login}: {(disable ? "disabled" : "enabled")}");
         return 0;
     }
 }

@@ -30,6 +30,9 @@ public static class OperatorSetup
         // Behind a proxy that ends TLS the host sees plain HTTP: Operators:SecureCookiesOnly makes the cookies Secure anyway.
         var securePolicy = builder.Configuration.GetValue("Operators:SecureCookiesOnly", false) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        // A disabled operator's open session ends within a minute (the security stamp is checked this often).
+        var sessionCheck = builder.Configuration.GetValue("Operators:SessionCheck", TimeSpan.FromMinutes(1));
+        builder.Services.Configure<SecurityStampValidatorOptions>(stamp => stamp.ValidationInterval = sessionCheck);
         builder.Services.ConfigureApplicationCookie(cookie =>
         {
             cookie.Cookie.Name = "operator";

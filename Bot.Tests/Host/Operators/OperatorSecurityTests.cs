@@ -12,6 +12,33 @@ public class OperatorSecurityTests
     private const string Password = "correct horse battery staple";
 
     [Fact]
+    public async Task A_disabled_operator_cannot_sign_in_and_their_open_session_ends()
+    {
+        await using var host = await HostProcess.StartAsync(settings: new Dictionary<string, string> { ["Operators:SessionCheck"] = "00:00:01" });
+        using var leaving = await OperatorAsync(host, "gulnar");
+        Assert.Equal(HttpStatusCode.OK, (await leaving.GetAsync("api/operator/tickets")).StatusCode);
+
+        var (code, output) = await OperatorCliAsync(host.DataPath, "", "disable", "gulnar");
+        Assert.True(code == 0, output);
+
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        using (var signIn = await client.PostAsJsonAsync("api/operator/signin", new { login = "gulnar", password = "correct horse battery staple" }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, signIn.StatusCode);
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HttpStatusCode status;
+        do
+        {
+            await Task.Delay(250);
+            using var still = await leaving.GetAsync("api/operator/tickets");
+            status = still.StatusCode;
+        }
+        while (status != HttpStatusCode.Unauthorized && DateTime.UtcNow < deadline);
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+    }
+
+    [Fact]
     public async Task Five_wrong_passwords_lock_the_account_so_even_the_right_one_is_refused_until_the_lockout_ends()
     {
         // A short lockout instead of fifteen minutes; the rule (five failures, every account) is the production one.
