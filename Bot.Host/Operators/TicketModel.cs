@@ -32,6 +32,8 @@ public sealed class Ticket
     public TicketStatus Status { get; set; }
     public Guid? OperatorId { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>When it joined its current queue (creation, or the last transfer): the no-operator clock runs from here.</summary>
+    public DateTime QueuedAt { get; set; }
     public DateTime? ClaimedAt { get; set; }
     public DateTime? FirstResponseAt { get; set; }
     public DateTime FirstResponseDue { get; set; }

@@ -207,6 +207,7 @@ public sealed class TicketService(
             }
             db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, Text = secrets.Seal(note.Trim()), At = now });
             (ticket.Destination, ticket.Status, ticket.OperatorId, ticket.ClaimedAt) = (to, TicketStatus.New, null, null);
+            (ticket.QueuedAt, ticket.NoOperatorToldAt) = (now, null);   // a new queue: its own wait, told again if nobody there answers
             Tickets.Audit(db, id, who.Login, "transferred", "to " + to, now);
             var destination = Enum.Parse<Destination>(to);
             return Outcome(TicketOutcome.Done, (c, state) => c.OperatorTransferred(state, id, destination));
@@ -293,7 +294,7 @@ public sealed class TicketService(
         {
             due = (await scope.ServiceProvider.GetRequiredService<BotDb>().Tickets.AsNoTracking()
                 .Where(t => t.Status == TicketStatus.New && t.NoOperatorToldAt == null && t.ConversationKey != null && t.EndedAt == null
-                    && t.ClaimedAt == null && (outside || t.CreatedAt <= before))
+                    && t.ClaimedAt == null && (outside || t.QueuedAt <= before))
                 .Select(t => new { t.Id, t.ConversationKey }).ToListAsync(cancel))
                 .Select(t => (t.Id, t.ConversationKey!)).ToList();
         }

@@ -181,6 +181,9 @@ namespace Bot.Host.Storage.Migrations
                     b.Property<string>("Outcome")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime>("QueuedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("ReferralDue")
                         .HasColumnType("TEXT");
 

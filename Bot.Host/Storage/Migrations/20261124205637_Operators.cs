@@ -128,6 +128,7 @@ namespace Bot.Host.Storage.Migrations
                     Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     OperatorId = table.Column<Guid>(type: "TEXT", nullable: true),
                     CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    QueuedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
                     ClaimedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
                     FirstResponseAt = table.Column<DateTime>(type: "TEXT", nullable: true),
                     FirstResponseDue = table.Column<DateTime>(type: "TEXT", nullable: false),

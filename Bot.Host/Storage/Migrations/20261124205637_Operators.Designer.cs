@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Bot.Host.Storage.Migrations
 {
     [DbContext(typeof(BotDb))]
-    [Migration("20261124200142_Operators")]
+    [Migration("20261124205637_Operators")]
     partial class Operators
     {
         /// <inheritdoc />
@@ -182,6 +182,9 @@ namespace Bot.Host.Storage.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Outcome")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("QueuedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("ReferralDue")
