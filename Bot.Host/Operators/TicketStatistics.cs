@@ -21,8 +21,8 @@ public sealed class TicketStatistics(IServiceScopeFactory scopes)
             .Select(t => new { t.CreatedAt, t.Forms, t.Role, t.Minor, t.Destination, t.FirstResponseAt }).ToListAsync(cancel);
         var rows = new List<StatisticsRow>();
         void Add(string dimension, IEnumerable<string> values) =>
-            rows.AddRange(values.GroupBy(v => v).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => new StatisticsRow(dimension, g.Key, Suppress(g.Count()))));
+            rows.AddRange(SuppressDimension(values.GroupBy(v => v).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => (g.Key, g.Count())).ToList()).Select(cell => new StatisticsRow(dimension, cell.Value, cell.Count)));
         Add("week", tickets.Select(t => $"{ISOWeek.GetYear(t.CreatedAt)}-W{ISOWeek.GetWeekOfYear(t.CreatedAt):00}"));
         Add("form", tickets.SelectMany(t => t.Forms.Split(',', StringSplitOptions.RemoveEmptyEntries).DefaultIfEmpty("none")));
         Add("role", tickets.Select(t => t.Role));
@@ -36,6 +36,17 @@ public sealed class TicketStatistics(IServiceScopeFactory scopes)
     }
 
     public static string Suppress(int count) => count < 3 ? "<3" : count.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Small counts as "&lt;3"; and when a dimension has exactly one, its next smallest count is hidden too:
+    /// every dimension adds up to the same total, so a lone "&lt;3" could otherwise be worked out by subtraction.
+    /// </summary>
+    internal static IEnumerable<(string Value, string Count)> SuppressDimension(IReadOnlyList<(string Value, int Count)> cells)
+    {
+        var small = cells.Count(c => c.Count < 3);
+        var alsoHidden = small == 1 ? cells.Where(c => c.Count >= 3).OrderBy(c => c.Count).Select(c => c.Value).FirstOrDefault() : null;
+        return cells.Select(c => (c.Value, c.Value == alsoHidden ? "hidden" : Suppress(c.Count)));
+    }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>
     internal static double Percentile(IReadOnlyList<double> sorted, double p) =>

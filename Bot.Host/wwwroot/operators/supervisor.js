@@ -8,7 +8,7 @@
     const table = document.createElement('table');
     for (const c of s.counts.filter(c => c.dimension === dimension)) {
       const tr = table.insertRow(); tr.insertCell().textContent = c.value; tr.insertCell().textContent = c.count;
-      const bar = document.createElement('span'); bar.className = 'bar'; bar.style.width = (c.count === '<3' ? 1 : Math.min(30, Number(c.count))) + 'em';
+      const bar = document.createElement('span'); bar.className = 'bar'; bar.style.width = (/^\d+$/.test(c.count) ? Math.min(30, Number(c.count)) : 1) + 'em';
       tr.insertCell().append(bar);
     }
     box.append(table);
