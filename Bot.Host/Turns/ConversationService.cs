@@ -135,7 +135,10 @@ public sealed class ConversationService(
         {
             outbox.Notify(key, replyAddress ?? address ?? stored.Address, replies);   // committed, their ids set: sent without reading them back
         }
-        log.LogDebug("Turn {ConversationKey} on {Channel} moved {From} -> {To}", Pseudonym.Of(key), channel, from, state.Step);
+        if (log.IsEnabled(LogLevel.Debug))   // the pseudonym is an HMAC: not computed for a line nobody reads
+        {
+            log.LogDebug("Turn {ConversationKey} on {Channel} moved {From} -> {To}", Pseudonym.Of(key), channel, from, state.Step);
+        }
         if (result.Escalation is { } escalated)
         {
             log.LogInformation("Escalation {EscalationId} stored: {Level}, minor {Minor}, urgent {Urgent}, to {Destination}",
