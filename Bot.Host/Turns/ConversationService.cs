@@ -244,12 +244,20 @@ public sealed class ConversationService(
     private static async Task<bool> FirstSeenAsync(BotDb db, string inboundId, DateTime at) =>
         await db.Database.ExecuteSqlAsync($"INSERT INTO InboundSeen (Id, ReceivedAt) VALUES ({inboundId}, {at}) ON CONFLICT DO NOTHING") == 1;
 
+    // Compiled once: every new conversation (and every one not in the cache) reads these.
+    private static readonly Func<BotDb, string, Task<ConversationRecord?>> ConversationOf = EF.CompileAsyncQuery(
+        (BotDb db, string key) => db.Conversations.AsNoTracking().FirstOrDefault(c => c.Key == key));
+
+    private static readonly Func<BotDb, string, Task<string?>> SealedAddressOf = EF.CompileAsyncQuery(
+        (BotDb db, string key) => db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefault());
+
     private async Task<Stored> LoadAsync(string key, CancellationToken cancel)
     {
+        cancel.ThrowIfCancellationRequested();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        var conversation = await db.Conversations.AsNoTracking().Where(c => c.Key == key).Select(c => new { c.State, c.Channel }).FirstOrDefaultAsync(cancel);
-        var address = await db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefaultAsync(cancel);
+        var conversation = await ConversationOf(db, key);
+        var address = conversation is null ? null : await SealedAddressOf(db, key);   // no conversation, no address (erased together)
         return new Stored(conversation?.State, conversation?.Channel, address is null ? null : secrets.Open(address), clock.GetUtcNow().UtcDateTime);
     }
 
