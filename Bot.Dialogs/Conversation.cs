@@ -216,13 +216,15 @@ public sealed class Conversation
         return new TurnResult(_messages, effect, _escalation);
     }
 
+    // What operators do reaches the person only while they wait on that very request (the escalation's id is
+    // the ticket's): an old ticket's late action must not land in a newer request, or in a conversation that moved on.
+
     /// <summary>An operator claimed the ticket: the person learns the operator's display name and gender, nothing more.</summary>
-    public TurnResult OperatorJoined(ConversationState state, string displayName, Gender gender, Destination destination)
+    public TurnResult OperatorJoined(ConversationState state, Guid ticket, string displayName, Gender gender, Destination destination)
     {
-        Begin(state);
-        if (_state.Step != Step.Waiting)
+        if (!Waiting(state, ticket))
         {
-            return new TurnResult([], TurnEffect.None, null);
+            return Nothing;
         }
         _state.WithOperator = true;
         var who = Pack.Text(gender == Dialogs.Gender.Man ? "operator.gender.man" : "operator.gender.woman");
@@ -231,13 +233,16 @@ public sealed class Conversation
         return new TurnResult(_messages, TurnEffect.None, null);
     }
 
+    /// <summary>The operator's words, as they wrote them.</summary>
+    public TurnResult OperatorWrote(ConversationState state, Guid ticket, string text) =>
+        Waiting(state, ticket) && _state.WithOperator ? new TurnResult([new BotMessage(text, [])], TurnEffect.None, null) : Nothing;
+
     /// <summary>The operator passed the request to the other team: the person is told where it went, and the bot answers again until someone there joins.</summary>
-    public TurnResult OperatorTransferred(ConversationState state, Destination to)
+    public TurnResult OperatorTransferred(ConversationState state, Guid ticket, Destination to)
     {
-        Begin(state);
-        if (_state.Step != Step.Waiting)
+        if (!Waiting(state, ticket))
         {
-            return new TurnResult([], TurnEffect.None, null);
+            return Nothing;
         }
         (_state.WithOperator, _state.Destination) = (false, to);
         Say(to == Dialogs.Destination.Police ? "operator.transferred.police" : "operator.transferred.hotline");
@@ -245,12 +250,11 @@ public sealed class Conversation
     }
 
     /// <summary>The operator ended the conversation: back to the bot menu, with the rights card.</summary>
-    public async Task<TurnResult> OperatorEndedAsync(ConversationState state)
+    public async Task<TurnResult> OperatorEndedAsync(ConversationState state, Guid ticket)
     {
-        Begin(state);
-        if (_state.Step != Step.Waiting)
+        if (!Waiting(state, ticket))
         {
-            return new TurnResult([], TurnEffect.None, null);
+            return Nothing;
         }
         _state.WithOperator = false;
         _state.EscalationId = null;
@@ -262,15 +266,22 @@ public sealed class Conversation
     }
 
     /// <summary>Nobody claimed in time, or outside working hours: say so honestly, with 116 16 and 102; the ticket stays open.</summary>
-    public TurnResult NoOperatorYet(ConversationState state, bool outsideHours)
+    public TurnResult NoOperatorYet(ConversationState state, Guid ticket, bool outsideHours)
     {
-        Begin(state);
-        if (_state.Step != Step.Waiting || _state.WithOperator)
+        if (!Waiting(state, ticket) || _state.WithOperator)
         {
-            return new TurnResult([], TurnEffect.None, null);
+            return Nothing;
         }
         Say(outsideHours ? "operator.closed" : "operator.none");
         return new TurnResult(_messages, TurnEffect.None, null);
+    }
+
+    private static TurnResult Nothing => new([], TurnEffect.None, null);
+
+    private bool Waiting(ConversationState state, Guid ticket)
+    {
+        Begin(state);
+        return _state.Step == Step.Waiting && _state.EscalationId == ticket;
     }
 
     private void Begin(ConversationState state) => (_state, _messages, _escalation, _refused) = (state, [], null, false);

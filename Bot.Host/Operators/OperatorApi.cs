@@ -14,7 +14,7 @@ public sealed record NoteRequest(string Text, bool PoliceOnly);
 public sealed record TransferRequest(string Note);
 public sealed record ReferRequest(string To);
 public sealed record CloseRequest(string Outcome);
-public sealed record MeView(string Login, string Role, string Gender, string DisplayName);
+public sealed record MeView(Guid Id, string Login, string Role, string Gender, string DisplayName);
 public sealed record CannedReply(string Key, string Text);
 public sealed record AntiforgeryView(string Header, string Token);
 
@@ -44,7 +44,7 @@ public static class OperatorApi
         api.MapGet("/me", (HttpContext http) =>
         {
             var who = http.User.Operator();
-            return TypedResults.Ok(new MeView(who.Login, who.Role.ToString(), who.Gender, who.DisplayName));
+            return TypedResults.Ok(new MeView(who.Id, who.Login, who.Role.ToString(), who.Gender, who.DisplayName));
         });
         api.MapGet("/tickets", async (HttpContext http, TicketService tickets) => TypedResults.Ok(await tickets.ListAsync(http.User.Operator(), http.RequestAborted)));
         api.MapGet("/tickets/{id:guid}", async Task<Results<Ok<TicketDetail>, NotFound>> (Guid id, HttpContext http, TicketService tickets) =>
@@ -87,7 +87,9 @@ public static class OperatorApi
         TicketOutcome.Done => TypedResults.NoContent(),
         TicketOutcome.NotFound => TypedResults.NotFound(),
         TicketOutcome.Forbidden => TypedResults.Problem("Only the operator who claimed the ticket can do this.", statusCode: StatusCodes.Status403Forbidden),
-        TicketOutcome.Conflict => TypedResults.Problem("Another operator has already claimed this ticket, or it is closed.", statusCode: StatusCodes.Status409Conflict),
+        TicketOutcome.Conflict => TypedResults.Problem(
+            "The ticket has moved on: another operator claimed it, the conversation was ended, or the ticket was closed or forgotten. Reload it.",
+            statusCode: StatusCodes.Status409Conflict),
         TicketOutcome.GenderMismatch => TypedResults.Problem(
             "The person asked for an operator of another gender; claim with overrideGender=true only if nobody else can (it is audited).",
             statusCode: StatusCodes.Status409Conflict),

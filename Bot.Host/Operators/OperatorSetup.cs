@@ -135,12 +135,17 @@ public static class OperatorSetup
     /// or code counts towards the lockout, and a right password does not reset the count until the code is right too,
     /// so knowing the password does not buy unlimited guesses at the code.
     /// </summary>
+    private static readonly OperatorUser Nobody = new() { Gender = "f", DisplayName = "" };
+    private static readonly string UnknownLoginHash = new PasswordHasher<OperatorUser>().HashPassword(Nobody, Guid.NewGuid().ToString());
+
     public static async Task<SignInOutcome> SignInAsync(SignInManager<OperatorUser> signIn, string login, string password, string? code, ILogger log)
     {
         var users = signIn.UserManager;
         var user = login.Length is 0 or > 64 || password.Length is 0 or > 1024 ? null : await users.FindByNameAsync(login.Trim().ToLowerInvariant());
         if (user is null)
         {
+            // The same hashing work as for a real account: an unknown login must not answer measurably faster.
+            users.PasswordHasher.VerifyHashedPassword(Nobody, UnknownLoginHash, password);
             return SignInOutcome.Failed;
         }
         if (await users.IsLockedOutAsync(user))

@@ -99,7 +99,7 @@ public sealed class TicketService(
             .Select(m => new TicketMessageView(m.Id, m.From, secrets.Open(m.Text), m.At)).ToList();
         var notes = (await db.TicketNotes.AsNoTracking().Where(n => n.TicketId == id && (who.SeesPoliceNotes || !n.PoliceOnly)).OrderBy(n => n.Id).ToListAsync(cancel))
             .Select(n => new TicketNoteView(n.Id, n.PoliceOnly, secrets.Open(n.Text), n.At)).ToList();
-        var audit = await db.TicketAudit.AsNoTracking().Where(a => a.TicketId == id).OrderBy(a => a.Id)
+        var audit = await db.TicketAudit.AsNoTracking().Where(a => a.TicketId == id && (who.SeesPoliceNotes || a.Action != "police-note")).OrderBy(a => a.Id)
             .Select(a => new TicketAuditView(a.Actor, a.Action, a.Detail, a.At)).ToListAsync(cancel);
         return new TicketDetail(View(ticket, await NamesAsync(db, cancel)), messages, notes, audit);
     }
@@ -123,7 +123,6 @@ public sealed class TicketService(
             {
                 return Outcome(TicketOutcome.Conflict);
             }
-            (ticket.Status, ticket.OperatorId, ticket.ClaimedAt) = (TicketStatus.Claimed, who.Id, now);   // the batch's later writes see it
             if (mismatch)
             {
                 Tickets.Audit(db, id, who.Login, "gender-override", $"preferred {ticket.Gender}, operator {who.Gender}", now);
@@ -131,7 +130,7 @@ public sealed class TicketService(
             Tickets.Audit(db, id, who.Login, "claimed", null, now);
             var destination = Enum.Parse<Destination>(ticket.Destination);
             return Outcome(TicketOutcome.Done, (c, state) =>
-                c.OperatorJoined(state, who.DisplayName, who.Gender == "m" ? Gender.Man : Gender.Woman, destination));
+                c.OperatorJoined(state, id, who.DisplayName, who.Gender == "m" ? Gender.Man : Gender.Woman, destination));
         }, cancel);
 
     /// <summary>
@@ -168,15 +167,15 @@ public sealed class TicketService(
     public Task<TicketOutcome> SendAsync(OperatorIdentity who, Guid id, string text, CancellationToken cancel)
     {
         text = text.Trim();
-        return ChangeAsync(who, id, (db, ticket, now) =>
+        return AssignedChangeAsync(who, id, (db, ticket, now) =>
         {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
-            if (text.Length is 0 or > Tickets.MaxTextLength || ticket.ConversationKey is null || ticket.EndedAt is not null)
+            if (text.Length is 0 or > Tickets.MaxTextLength)
             {
                 return Outcome(TicketOutcome.Invalid);
+            }
+            if (ticket.OperatorId is null || ticket.ConversationKey is null || ticket.EndedAt is not null)
+            {
+                return Outcome(TicketOutcome.Conflict);   // claim first; nobody to write to any more
             }
             db.TicketMessages.Add(new TicketMessage { TicketId = id, From = "operator", OperatorId = who.Id, Text = secrets.Seal(text), At = now });
             ticket.FirstResponseAt ??= now;
@@ -185,28 +184,32 @@ public sealed class TicketService(
                 ticket.Status = TicketStatus.InConversation;
             }
             Tickets.Audit(db, id, who.Login, "operator-message", null, now);
-            return Outcome(TicketOutcome.Done, (_, _) => new TurnResult([new BotMessage(text, [])], TurnEffect.None, null));
+            return Outcome(TicketOutcome.Done, (c, state) => c.OperatorWrote(state, id, text));
         }, cancel);
     }
 
     /// <summary>Hotline ⇄ police, with a note; the ticket goes back to the other queue as new.</summary>
     public Task<TicketOutcome> TransferAsync(OperatorIdentity who, Guid id, string note, CancellationToken cancel) =>
-        ChangeAsync(who, id, (db, ticket, now) =>
+        AssignedChangeAsync(who, id, (db, ticket, now) =>
         {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
             if (string.IsNullOrWhiteSpace(note) || note.Length > Tickets.MaxTextLength)
             {
                 return Outcome(TicketOutcome.Invalid);
             }
+            if (ticket.EndedAt is not null)
+            {
+                return Outcome(TicketOutcome.Conflict);   // the person is back with the bot: a new request is theirs to make
+            }
             var to = ticket.Destination == nameof(Destination.Police) ? nameof(Destination.Hotline) : nameof(Destination.Police);
+            if (ticket.Minor && to == nameof(Destination.Hotline) && who.Role != OperatorRole.Supervisor)
+            {
+                return Outcome(TicketOutcome.Forbidden);   // clause 16: a child's request stays with the police unless a supervisor decides
+            }
             db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, Text = secrets.Seal(note.Trim()), At = now });
             (ticket.Destination, ticket.Status, ticket.OperatorId, ticket.ClaimedAt) = (to, TicketStatus.New, null, null);
             Tickets.Audit(db, id, who.Login, "transferred", "to " + to, now);
             var destination = Enum.Parse<Destination>(to);
-            return Outcome(TicketOutcome.Done, (c, state) => c.OperatorTransferred(state, destination));
+            return Outcome(TicketOutcome.Done, (c, state) => c.OperatorTransferred(state, id, destination));
         }, cancel);
 
     public Task<TicketOutcome> NoteAsync(OperatorIdentity who, Guid id, string text, bool policeOnly, CancellationToken cancel) =>
@@ -216,6 +219,10 @@ public sealed class TicketService(
             {
                 return Outcome(TicketOutcome.Invalid);
             }
+            if (ticket.Summary.Length == 0)
+            {
+                return Outcome(TicketOutcome.Conflict);   // forgotten or anonymised: nothing may be added about the person
+            }
             db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, PoliceOnly = policeOnly, Text = secrets.Seal(text.Trim()), At = now });
             Tickets.Audit(db, id, who.Login, policeOnly ? "police-note" : "note", null, now);
             return Outcome(TicketOutcome.Done);
@@ -223,12 +230,8 @@ public sealed class TicketService(
 
     /// <summary>Clauses 12, 18: a safe place for at most three days; the clock starts when it is asked for.</summary>
     public Task<TicketOutcome> StartSafePlaceClockAsync(OperatorIdentity who, Guid id, CancellationToken cancel) =>
-        ChangeAsync(who, id, (db, ticket, now) =>
+        AssignedChangeAsync(who, id, (db, ticket, now) =>
         {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
             ticket.SafePlaceDue ??= now.AddHours(72);
             Tickets.Audit(db, id, who.Login, "safe-place-asked", null, now);
             return Outcome(TicketOutcome.Done);
@@ -236,15 +239,15 @@ public sealed class TicketService(
 
     /// <summary>The operator referred the person to a service (clause 39); where to is kept as a sealed note.</summary>
     public Task<TicketOutcome> ReferAsync(OperatorIdentity who, Guid id, string to, CancellationToken cancel) =>
-        ChangeAsync(who, id, (db, ticket, now) =>
+        AssignedChangeAsync(who, id, (db, ticket, now) =>
         {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
             if (string.IsNullOrWhiteSpace(to) || to.Length > 200)
             {
                 return Outcome(TicketOutcome.Invalid);
+            }
+            if (ticket.OperatorId is null)
+            {
+                return Outcome(TicketOutcome.Conflict);   // claim first
             }
             ticket.Status = TicketStatus.Referred;
             db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, Text = secrets.Seal("Referred to: " + to.Trim()), At = now });
@@ -254,23 +257,13 @@ public sealed class TicketService(
 
     /// <summary>Ends the conversation: the person returns to the bot menu and gets the rights card.</summary>
     public Task<TicketOutcome> EndAsync(OperatorIdentity who, Guid id, CancellationToken cancel) =>
-        ChangeAsync(who, id, (db, ticket, now) =>
-        {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
-            return ticket.EndedAt is not null ? Outcome(TicketOutcome.Conflict) : Outcome(TicketOutcome.Done, End(db, ticket, who, now));
-        }, cancel);
+        AssignedChangeAsync(who, id, (db, ticket, now) =>
+            ticket.EndedAt is not null || ticket.OperatorId is null ? Outcome(TicketOutcome.Conflict) : Outcome(TicketOutcome.Done, End(db, ticket, who, now)), cancel);
 
     /// <summary>Closes the ticket with an outcome (ending the conversation first if it is still going).</summary>
     public Task<TicketOutcome> CloseAsync(OperatorIdentity who, Guid id, string outcome, CancellationToken cancel) =>
-        ChangeAsync(who, id, (db, ticket, now) =>
+        AssignedChangeAsync(who, id, (db, ticket, now) =>
         {
-            if (!Assigned(who, ticket, out var refused))
-            {
-                return Outcome(refused);
-            }
             if (string.IsNullOrWhiteSpace(outcome) || outcome.Length > 2000)
             {
                 return Outcome(TicketOutcome.Invalid);
@@ -285,7 +278,7 @@ public sealed class TicketService(
     {
         ticket.EndedAt = now;
         Tickets.Audit(db, ticket.Id, who.Login, "ended", null, now);
-        return ticket.ConversationKey is null ? null : (c, state) => c.OperatorEndedAsync(state);
+        return ticket.ConversationKey is null ? null : (c, state) => c.OperatorEndedAsync(state, ticket.Id);
     }
 
     /// <summary>Tickets nobody claimed in time, or that arrive outside working hours: the person is told honestly, once.</summary>
@@ -299,19 +292,28 @@ public sealed class TicketService(
         await using (var scope = scopes.CreateAsyncScope())
         {
             due = (await scope.ServiceProvider.GetRequiredService<BotDb>().Tickets.AsNoTracking()
-                .Where(t => t.Status == TicketStatus.New && t.NoOperatorToldAt == null && t.ConversationKey != null
+                .Where(t => t.Status == TicketStatus.New && t.NoOperatorToldAt == null && t.ConversationKey != null && t.EndedAt == null
                     && t.ClaimedAt == null && (outside || t.CreatedAt <= before))
                 .Select(t => new { t.Id, t.ConversationKey }).ToListAsync(cancel))
                 .Select(t => (t.Id, t.ConversationKey!)).ToList();
         }
         foreach (var (id, key) in due)
         {
+            var stillNew = false;
             await writer.WriteAsync(async db =>
             {
-                await db.Tickets.Where(t => t.Id == id).ExecuteUpdateAsync(u => u.SetProperty(t => t.NoOperatorToldAt, now));
-                Tickets.Audit(db, id, "system", "no-operator-told", outside ? "outside working hours" : "no claim in time", now);
+                // Only if nobody claimed it since the query above.
+                stillNew = await db.Tickets.Where(t => t.Id == id && t.Status == TicketStatus.New && t.NoOperatorToldAt == null)
+                    .ExecuteUpdateAsync(u => u.SetProperty(t => t.NoOperatorToldAt, now)) > 0;
+                if (stillNew)
+                {
+                    Tickets.Audit(db, id, "system", "no-operator-told", outside ? "outside working hours" : "no claim in time", now);
+                }
             });
-            await conversations.ActAsync(key, (c, state) => c.NoOperatorYet(state, outside), cancel);
+            if (stillNew)
+            {
+                await conversations.ActAsync(key, (c, state) => c.NoOperatorYet(state, id, outside), CancellationToken.None);
+            }
         }
         if (due.Count > 0)
         {
@@ -320,13 +322,12 @@ public sealed class TicketService(
         return due.Count;
     }
 
-    private static bool Assigned(OperatorIdentity who, Ticket ticket, out TicketOutcome refused)
-    {
-        refused = !Tickets.Open.Contains(ticket.Status) ? TicketOutcome.Conflict
-            : ticket.OperatorId != who.Id && who.Role != OperatorRole.Supervisor ? TicketOutcome.Forbidden
-            : TicketOutcome.Done;
-        return refused == TicketOutcome.Done;
-    }
+    /// <summary>A change only the operator who claimed the ticket (or a supervisor) may make, while it is open.</summary>
+    private Task<TicketOutcome> AssignedChangeAsync(OperatorIdentity who, Guid id, Func<BotDb, Ticket, DateTime, Change> change, CancellationToken cancel) =>
+        ChangeAsync(who, id, (db, ticket, now) =>
+            !Tickets.Open.Contains(ticket.Status) ? Outcome(TicketOutcome.Conflict)
+            : ticket.OperatorId != who.Id && who.Role != OperatorRole.Supervisor ? Outcome(TicketOutcome.Forbidden)
+            : change(db, ticket, now), cancel);
 
     private sealed record Change(TicketOutcome Outcome, Func<Conversation, ConversationState, Task<TurnResult>>? Then);
 
@@ -359,7 +360,8 @@ public sealed class TicketService(
         }
         if (done.Then is { } then && key is not null)
         {
-            await conversations.ActAsync(key, then, cancel);
+            // Not cancelled with the operator's request: the change is committed, so the person must hear of it.
+            await conversations.ActAsync(key, then, CancellationToken.None);
         }
         log.LogDebug("Ticket {TicketId} changed by {Login}", id, who.Login);
         events.Changed();

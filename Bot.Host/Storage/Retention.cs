@@ -20,7 +20,7 @@ public sealed class RetentionOptions
 public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IOptions<RetentionOptions> options,
     TimeProvider clock, ILogger<Retention> log) : BackgroundService
 {
-    public sealed record Swept(int Conversations, int Replies, int InboundIds, int Tickets);
+    public sealed record Swept(int Conversations, int Replies, int InboundIds, int Tickets, int ExpiredTickets);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,8 +30,9 @@ public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IO
             try
             {
                 var swept = await SweepAsync(stoppingToken);
-                log.LogInformation("Retention erased {Conversations} conversations, {Replies} replies, {InboundIds} update ids; anonymised {Tickets} tickets",
-                    swept.Conversations, swept.Replies, swept.InboundIds, swept.Tickets);
+                log.LogInformation("Retention erased {Conversations} conversations, {Replies} replies, {InboundIds} update ids; "
+                    + "anonymised {Tickets} tickets; cancelled {Expired} open tickets of erased conversations",
+                    swept.Conversations, swept.Replies, swept.InboundIds, swept.Tickets, swept.ExpiredTickets);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -46,10 +47,21 @@ public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IO
         var now = clock.GetUtcNow().UtcDateTime;
         var idleSince = now - options.Value.IdleConversation;
         var closedBefore = now - options.Value.ClosedTicket;
-        var swept = new Swept(0, 0, 0, 0);
+        var swept = new Swept(0, 0, 0, 0, 0);
         await writer.WriteAsync(async db =>
         {
             var idle = db.Conversations.Where(c => c.UpdatedAt < idleSince).Select(c => c.Key);
+            // A request nobody closed while the person stayed away this long: nobody can reach them any more.
+            var expired = await db.Tickets.Where(t => t.ConversationKey != null && idle.Contains(t.ConversationKey) && Operators.Tickets.Open.Contains(t.Status))
+                .ToListAsync(cancel);
+            foreach (var ticket in expired)
+            {
+                (ticket.Status, ticket.ClosedAt, ticket.ConversationKey) = (TicketStatus.Cancelled, now, null);
+                Operators.Tickets.Audit(db, ticket.Id, "system", "expired", null, now);
+            }
+            await db.SaveChangesAsync(cancel);
+            // Telegram lets a bot delete its messages for 48 hours only: older ids are of no use.
+            await db.TelegramMessages.Where(m => idle.Contains(m.ConversationKey) || m.SentAt < now.AddHours(-48)).ExecuteDeleteAsync(cancel);
             var replies = await db.Outbox.Where(m => idle.Contains(m.ConversationKey) || m.CreatedAt < now - options.Value.Reply).ExecuteDeleteAsync(cancel);
             await db.Addresses.Where(a => idle.Contains(a.Key)).ExecuteDeleteAsync(cancel);
             var conversations = await db.Conversations.Where(c => c.UpdatedAt < idleSince).ExecuteDeleteAsync(cancel);
@@ -61,7 +73,7 @@ public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IO
             {
                 await Operators.Tickets.StripAsync(db, ticket);
             }
-            swept = new Swept(conversations, replies, inbound, tickets.Count);
+            swept = new Swept(conversations, replies, inbound, tickets.Count, expired.Count);
         });
         return swept;
     }

@@ -44,7 +44,25 @@ public sealed class ConversationService(
     public async Task<TurnResult?> HandleAsync(string key, string channel, UserTurn turn,
         string? inboundId = null, string? address = null, string? replyAddress = null, CancellationToken cancel = default)
     {
-        using var _ = await locks.EnterAsync(key, cancel);
+        TurnResult? result;
+        using (await locks.EnterAsync(key, cancel))
+        {
+            result = await HandleLockedAsync(key, channel, turn, inboundId, address, replyAddress, cancel);
+        }
+        // Outside the lock: an alert that waits on a slow channel must not hold up the person's next turn.
+        if (result?.Escalation is { } escalated)
+        {
+            foreach (var observer in observers)
+            {
+                await observer.EscalatedAsync(key, escalated, cancel);
+            }
+        }
+        return result;
+    }
+
+    private async Task<TurnResult?> HandleLockedAsync(string key, string channel, UserTurn turn, string? inboundId, string? address,
+        string? replyAddress, CancellationToken cancel)
+    {
         // A repeat of inboundId is found by the write itself (its InboundSeen row's key), not by a read before every turn.
         cancel.ThrowIfCancellationRequested();
         var stored = _cache.TryGetValue(key, out var cached) && clock.GetUtcNow().UtcDateTime - cached.At < CacheLifetime
@@ -53,7 +71,7 @@ public sealed class ConversationService(
         var state = stored.State is null ? new ConversationState() : JsonSerializer.Deserialize<ConversationState>(stored.State, Json)!;
         var from = state.Step;
 
-        var result = flood.Admit(key) switch
+        var result = flood.Admit(key, leaving: IsLeaving(turn)) switch
         {
             FloodGuard.Verdict.Admit => await RunAsync(state, turn),
             FloodGuard.Verdict.Warn => new TurnResult([new BotMessage(content[state.Language ?? "kk"].Text("input.slow-down"), [])], TurnEffect.None, null),
@@ -143,10 +161,6 @@ public sealed class ConversationService(
         {
             log.LogInformation("Escalation {EscalationId} stored: {Level}, minor {Minor}, urgent {Urgent}, to {Destination}",
                 escalated.Id, escalated.Level, escalated.Minor, escalated.Urgent, escalated.Destination);
-            foreach (var observer in observers)
-            {
-                await observer.EscalatedAsync(key, escalated, cancel);
-            }
         }
         return result;
     }
@@ -218,6 +232,9 @@ public sealed class ConversationService(
             recorder.Committed();
         }
     }
+
+    private static bool IsLeaving(UserTurn turn) =>
+        turn.Option is null && turn.Text?.Trim().Split(' ', '@')[0].ToLowerInvariant() is "/exit" or "/forget";
 
     /// <summary>Configured machines, reused: one turn at a time each.</summary>
     private readonly ConcurrentBag<Conversation> _machines = [];
@@ -309,9 +326,10 @@ public sealed class FloodGuard(IConfiguration configuration, TimeProvider clock,
         PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key,
             _ => new FixedWindowRateLimiterOptions { PermitLimit = turns, Window = window, QueueLimit = 0 }));
 
-    public Verdict Admit(string key)
+    /// <param name="leaving">/exit or /forget: let through even a blocked conversation, so whoever holds the phone can always leave and erase.</param>
+    public Verdict Admit(string key, bool leaving = false)
     {
-        if (blocked.Contains(key))
+        if (blocked.Contains(key) && !leaving)
         {
             return Verdict.Silence;   // blocked by an operator: silence, and nothing of the turn is stored
         }

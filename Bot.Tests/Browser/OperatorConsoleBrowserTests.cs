@@ -47,6 +47,10 @@ public class OperatorConsoleBrowserTests(ITestOutputHelper output)
         Assert.Equal(0, await console.Locator("#messages script").CountAsync());
 
         await console.Locator("#reply").FillAsync("Hello, I am Dana. Are you safe?");
+        // Another person consents meanwhile: the console redraws, and the operator's unsent words must survive it.
+        await ConsentAsync(host);
+        await Assertions.Expect(console.Locator(".ticket")).ToHaveCountAsync(2, new() { Timeout = 10_000 });
+        await Assertions.Expect(console.Locator("#reply")).ToHaveValueAsync("Hello, I am Dana. Are you safe?");
         await console.Locator("#send").ClickAsync();
         await ReadUntilAsync(chat, t => t == "Hello, I am Dana. Are you safe?");
         Assert.Equal(0, dialogs);

@@ -31,7 +31,8 @@ public class RetentionTests
             db.InboundSeen.Add(new InboundSeen { Id = "telegram:1", ReceivedAt = now.AddDays(-8) });
             db.InboundSeen.Add(new InboundSeen { Id = "telegram:2", ReceivedAt = now.AddDays(-6) });
             foreach (var (name, status, closedDaysAgo) in new[] { ("closed-old", TicketStatus.Closed, 91), ("cancelled-old", TicketStatus.Cancelled, 91),
-                         ("closed-young", TicketStatus.Closed, 89), ("open-old", TicketStatus.InConversation, (int?)null) })
+                         ("closed-young", TicketStatus.Closed, 89), ("open-old", TicketStatus.InConversation, (int?)null),
+                         ("old", TicketStatus.InConversation, null) })
             {
                 var ticket = Ticket(name, status, closedDaysAgo is { } days ? now.AddDays(-days) : null, now.AddDays(-100));
                 db.Tickets.Add(ticket);
@@ -47,7 +48,7 @@ public class RetentionTests
         var swept = await retention.SweepAsync(CancellationToken.None);
         await writer.StopAsync(CancellationToken.None);
 
-        Assert.Equal(new Retention.Swept(1, 2, 1, 2), swept);
+        Assert.Equal(new Retention.Swept(1, 2, 1, 2, 1), swept);
         await using var check = services.CreateAsyncScope();
         var after = check.ServiceProvider.GetRequiredService<BotDb>();
         Assert.Equal(["young"], await after.Conversations.Select(c => c.Key).ToListAsync());
@@ -55,14 +56,21 @@ public class RetentionTests
         Assert.Equal([now.AddDays(-1)], await after.Outbox.Select(m => m.CreatedAt).ToListAsync());
         Assert.Equal(["telegram:2"], await after.InboundSeen.Select(s => s.Id).ToListAsync());
         // Anonymised: the counts stay (the ticket row, its week, form, role, destination), nothing that points at a person.
-        var tickets = await after.Tickets.ToListAsync();
-        Assert.Equal(4, tickets.Count);
-        var kept = new[] { "closed-young", "open-old" };
-        Assert.Equal(["cancelled-old", "closed-old"], tickets.Where(t => t.ConversationKey is null).Select(t => t.Channel).Order());
-        Assert.All(tickets.Where(t => t.ConversationKey is null), t => Assert.Equal(("", (string?)null), (t.Summary, t.Outcome)));
-        Assert.Equal(kept.Order(), tickets.Where(t => t.ConversationKey is not null).Select(t => t.ConversationKey!).Order());
+        var tickets = (await after.Tickets.ToListAsync()).ToDictionary(t => t.Channel);
+        Assert.Equal(5, tickets.Count);
+        foreach (var anonymised in new[] { "closed-old", "cancelled-old" })
+        {
+            Assert.Equal(((string?)null, "", (string?)null), (tickets[anonymised].ConversationKey, tickets[anonymised].Summary, tickets[anonymised].Outcome));
+        }
+        foreach (var young in new[] { "closed-young", "open-old" })
+        {
+            Assert.Equal((young, "sealed"), (tickets[young].ConversationKey!, tickets[young].Summary));
+        }
+        // Open, but its conversation was erased: nobody can reach the person, so it is cancelled now and anonymised in its turn.
+        var expired = tickets["old"];
+        Assert.Equal(((string?)null, TicketStatus.Cancelled, (DateTime?)now, "sealed"), (expired.ConversationKey, expired.Status, expired.ClosedAt, expired.Summary));
         var withContent = await after.TicketMessages.Select(m => m.TicketId).Union(after.TicketNotes.Select(n => n.TicketId)).ToListAsync();
-        Assert.Equal(tickets.Where(t => t.ConversationKey is not null).Select(t => t.Id).Order(), withContent.Order());
+        Assert.Equal(new[] { "closed-young", "open-old", "old" }.Select(name => tickets[name].Id).Order(), withContent.Order());
     }
 
     private static Ticket Ticket(string key, TicketStatus status, DateTime? closedAt, DateTime createdAt) => new()

@@ -1,6 +1,8 @@
 // Everything a person typed is put on the page with textContent, never as HTML.
 const api = p => '/api/operator' + p;
 let me = null, selected = null, version = -1;
+// What the operator is typing survives the re-render that every ticket change brings.
+const drafts = {};
 const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; };
 async function json(path, options) {
   const r = await fetch(api(path), Object.assign({ credentials: 'same-origin' }, options));
@@ -10,6 +12,13 @@ async function json(path, options) {
 // The page carries its antiforgery token; every POST sends it as a header.
 const antiforgery = document.querySelector('meta[name="antiforgery"]').content;
 const post = (path, body) => json(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-TOKEN': antiforgery }, body: JSON.stringify(body ?? {}) });
+// An action the operator must know failed (a message not sent is a person not answered).
+async function act(path, body) {
+  const r = await post(path, body);
+  if (!r.ok) alert((await r.json().catch(() => ({}))).detail ?? `Not done (${r.status}).`);
+  await refresh();
+  return r.ok;
+}
 function clock(due) {
   const minutes = Math.round((new Date(due + 'Z') - Date.now()) / 60000);
   return minutes < 0 ? el('span', `${-minutes} min late`, 'late') : el('span', `in ${minutes} min`);
@@ -29,12 +38,13 @@ async function loadQueue() {
   }
 }
 async function loadTicket() {
+  const typing = document.activeElement?.id === 'reply';
   if (!selected) return;
   const r = await json('/tickets/' + selected);
   if (!r.ok) { selected = null; return; }
   const { ticket: t, messages, notes, audit } = await r.json();
   const chat = document.getElementById('chat'); chat.replaceChildren(el('h2', `Ticket ${t.id.slice(0, 8)} · ${t.status}`));
-  const mine = t.operatorId !== null && t.operatorName === me.displayName;
+  const mine = t.operatorId !== null && t.operatorId === me.id;
   if (t.status === 'New') {
     const claim = el('button', 'Claim'); claim.id = 'claim';
     claim.onclick = async () => {
@@ -50,25 +60,27 @@ async function loadTicket() {
   for (const m of messages) log.append(el('div', m.text, 'message ' + m.from));
   chat.append(log);
   if (mine && !t.endedAt) {
-    const text = el('textarea'); text.id = 'reply'; text.rows = 3;
+    const text = el('textarea'); text.id = 'reply'; text.rows = 3; text.value = drafts[t.id] ?? '';
+    text.oninput = () => { drafts[t.id] = text.value; };
     const send = el('button', 'Send'); send.id = 'send';
-    send.onclick = async () => { if (text.value.trim()) { await post(`/tickets/${t.id}/messages`, { text: text.value }); text.value = ''; await refresh(); } };
+    send.onclick = async () => { if (text.value.trim()) { const typed = text.value; delete drafts[t.id]; if (!await act(`/tickets/${t.id}/messages`, { text: typed })) drafts[t.id] = typed; } };
     const canned = el('select'); canned.append(el('option', 'Canned reply…'));
     for (const c of await (await json('/canned/' + t.language)).json()) { const o = el('option', c.text); o.value = c.text; canned.append(o); }
-    canned.onchange = () => { text.value = canned.value; canned.selectedIndex = 0; };
-    const end = el('button', 'End conversation'); end.onclick = async () => { await post(`/tickets/${t.id}/end`); await refresh(); };
+    canned.onchange = () => { text.value = drafts[t.id] = canned.value; canned.selectedIndex = 0; };
+    const end = el('button', 'End conversation'); end.onclick = () => act(`/tickets/${t.id}/end`);
     chat.append(text, send, canned, end);
+    if (typing) text.focus();
   }
   if (mine || me.role === 'Supervisor') {
     const transfer = el('button', t.destination === 'Police' ? 'Transfer to hotline' : 'Transfer to police');
-    transfer.onclick = async () => { const note = prompt(`Ask the person first: they agreed to be referred to the ${t.destination.toLowerCase()} only. Note for the other team:`); if (note) { await post(`/tickets/${t.id}/transfer`, { note }); await refresh(); } };
+    transfer.onclick = async () => { const note = prompt(`Ask the person first: they agreed to be referred to the ${t.destination.toLowerCase()} only. Note for the other team:`); if (note) await act(`/tickets/${t.id}/transfer`, { note }); };
     const close = el('button', 'Close with outcome');
-    close.onclick = async () => { const outcome = prompt('Outcome'); if (outcome) { await post(`/tickets/${t.id}/close`, { outcome }); await refresh(); } };
+    close.onclick = async () => { const outcome = prompt('Outcome'); if (outcome) await act(`/tickets/${t.id}/close`, { outcome }); };
     chat.append(el('div'), transfer, close);
   }
   if (!audit.some(a => a.action === 'blocked') && !['Cancelled', 'Closed'].includes(t.status)) {
     const block = el('button', 'Block this conversation'); block.id = 'block';
-    block.onclick = async () => { if (confirm('Block this conversation for abuse? Its messages will get no reply and will not be stored (audited).')) { await post(`/tickets/${t.id}/block`); await refresh(); } };
+    block.onclick = async () => { if (confirm('Block this conversation for abuse? Its messages will get no reply and will not be stored (audited).')) await act(`/tickets/${t.id}/block`); };
     chat.append(el('div'), block);
   }
   const side = document.getElementById('side');
@@ -79,8 +91,12 @@ async function loadTicket() {
   side.append(summary, el('p', 'Referral due ' + t.referralDue + (t.safePlaceDue ? ' · safe place until ' + t.safePlaceDue : '')), el('h3', 'Notes'));
   for (const n of notes) side.append(el('p', (n.policeOnly ? '[police only] ' : '') + n.text));
   const note = el('textarea'); note.rows = 2; const add = el('button', 'Add note');
-  add.onclick = async () => { if (note.value.trim()) { await post(`/tickets/${t.id}/notes`, { text: note.value, policeOnly: false }); await refresh(); } };
-  side.append(note, add, el('h3', 'Audit'));
+  const policeOnly = el('input'); policeOnly.type = 'checkbox'; policeOnly.id = 'police-only';
+  const policeLabel = el('label', ' police only'); policeLabel.prepend(policeOnly);
+  add.onclick = async () => { if (note.value.trim()) await act(`/tickets/${t.id}/notes`, { text: note.value, policeOnly: policeOnly.checked }); };
+  side.append(note, add);
+  if (me.role !== 'Hotline') side.append(policeLabel);
+  side.append(el('h3', 'Audit'));
   for (const a of audit) side.append(el('div', `${a.at} ${a.actor} ${a.action} ${a.detail ?? ''}`, 'due'));
 }
 async function refresh() { await loadQueue(); await loadTicket(); }

@@ -187,7 +187,7 @@ public class OperatorSecurityTests
                 Assert.Equal(HttpStatusCode.NoContent, block.StatusCode);
             }
             stored = Snapshot(data);
-            foreach (var text in new[] { "abuse after the block", "/start", "/forget" })
+            foreach (var text in new[] { "abuse after the block", "/start", "2" })
             {
                 Assert.Empty(await chat.SayAsync(text));
             }
@@ -206,6 +206,14 @@ public class OperatorSecurityTests
         Assert.Empty(await resumed.SayAsync("after the restart"));
         Assert.Equal(stored, Snapshot(data));
         Assert.DoesNotContain("abuse after the block", again.Output, StringComparison.Ordinal);
+
+        // Whoever holds the phone can still erase everything: /forget goes through the block.
+        Assert.Equal(En.Text("forget.done"), WebChatClient.Text((await resumed.SayAsync("/forget")).Single()));
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "bot.db")};Mode=ReadOnly");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT (SELECT COUNT(*) FROM Conversations) + (SELECT COUNT(*) FROM TicketMessages) + (SELECT COUNT(*) FROM Tickets WHERE ConversationKey IS NOT NULL)";
+        Assert.Equal(0L, (long)count.ExecuteScalar()!);
     }
 
     /// <summary>Everything a turn could leave behind: states, replies, update ids, transcripts, audit entries.</summary>

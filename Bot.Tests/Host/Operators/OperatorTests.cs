@@ -196,4 +196,48 @@ public class OperatorTests
         var csv = await supervisor.GetStringAsync("api/operator/statistics/csv");
         Assert.Contains("role,Self,<3", csv, StringComparison.Ordinal);   // counted, but nothing else remains
     }
+
+    [Fact]
+    public async Task An_ended_tickets_late_actions_never_reach_the_persons_newer_request_and_a_childs_request_stays_with_the_police()
+    {
+        await using var host = await HostProcess.StartAsync();
+        var chat = await ConsentAsync(host);
+        using var hotline = await OperatorAsync(host, "asel", name: "Asel");
+        var first = (await WaitForTicketAsync(hotline)).GetProperty("id").GetString();
+        (await hotline.PostAsync($"api/operator/tickets/{first}/claim", null)).EnsureSuccessStatusCode();
+        (await hotline.PostAsync($"api/operator/tickets/{first}/end", null)).EnsureSuccessStatusCode();
+        await ReadUntilAsync(chat, t => t == En.Text("menu.ask"));
+
+        // The person asks again: a new request, waiting.
+        foreach (var key in new[] { "talk", "woman", "hotline", "agree" })
+        {
+            await chat.PressAsync(En.Text("button." + key));
+        }
+        Assert.Equal(En.Text("waiting.ask"), WebChatClient.Text(chat.LastPrompt));
+        using (var transfer = await hotline.PostAsJsonAsync($"api/operator/tickets/{first}/transfer", new { note = "late" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, transfer.StatusCode);
+        }
+        using (var send = await hotline.PostAsJsonAsync($"api/operator/tickets/{first}/messages", new { text = "late words" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, send.StatusCode);
+        }
+        // Still waiting on the new request, nobody with them (the bot answers), and nothing of the old ticket reached them.
+        var replies = (await chat.SayAsync("still here")).Select(WebChatClient.Text).ToList();
+        Assert.Equal(En.Text("waiting.ask"), replies[^1]);
+        Assert.DoesNotContain(replies, t => t.Contains("late", StringComparison.Ordinal) || t == En.Text("operator.transferred.police"));
+
+        // Clause 16: a child's request is the police's; a police operator cannot pass it to the hotline.
+        var child = new WebChatClient(host.Http);
+        await child.StartAsync();
+        foreach (var key in new[] { "continue", "safe", "self", "under18", "in-kazakhstan", "stop", "talk", "woman", "police", "agree" })
+        {
+            await child.PressAsync(En.Text("button." + key));
+        }
+        using var police = await OperatorAsync(host, "dina", role: "police", name: "Dina");
+        var childTicket = (await WaitForTicketAsync(police)).GetProperty("id").GetString();
+        (await police.PostAsync($"api/operator/tickets/{childTicket}/claim", null)).EnsureSuccessStatusCode();
+        using var toHotline = await police.PostAsJsonAsync($"api/operator/tickets/{childTicket}/transfer", new { note = "shelter" });
+        Assert.Equal(HttpStatusCode.Forbidden, toHotline.StatusCode);
+    }
 }
