@@ -56,6 +56,18 @@ public sealed class OutboxDispatcher(
 
     public bool Pushes(string channel) => _senders.ContainsKey(channel);
 
+    /// <summary>The first sweep has run: from now on committed rows are sent from memory (for tests).</summary>
+    internal bool Recovered
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _recovered;
+            }
+        }
+    }
+
     /// <summary>A turn of this conversation left replies in the outbox.</summary>
     /// <param name="address">
     /// The address the turn committed with it, in the clear: spares a read and an unsealing per delivery. Without it
