@@ -30,12 +30,21 @@ public sealed class OutboxDispatcher(
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Drain> _draining = [];
     private readonly SemaphoreSlim _parallel = new(64);
+    /// <summary>Conversations whose outbox may hold rows that memory does not know of (a failed delivery, or left by a restart).</summary>
+    private readonly HashSet<string> _unsure = [];
+    /// <summary>Set once the first sweep has listed what a restart left: until then every drain reads the outbox.</summary>
+    private bool _recovered;
 
-    /// <summary>A conversation being drained: notified again meanwhile, and the address its latest turn was sent from.</summary>
+    /// <summary>
+    /// A conversation being drained: the committed rows handed over since the last send (or a read of the outbox
+    /// is due instead), and the address its latest turn was sent from.
+    /// </summary>
     private sealed class Drain(string? address)
     {
-        public bool Again { get; set; }
+        public bool Read { get; set; }
+        public List<OutboxMessage> Handed { get; set; } = [];
         public string? Address { get; set; } = address;
+        public bool Idle => !Read && Handed.Count == 0;
     }
 
     // Compiled once: these run for every reply, and EF's per-call query preparation was a visible share of the host's processor time.
@@ -47,29 +56,74 @@ public sealed class OutboxDispatcher(
 
     public bool Pushes(string channel) => _senders.ContainsKey(channel);
 
+    /// <summary>The first sweep has run: from now on committed rows are sent from memory (for tests).</summary>
+    internal bool Recovered
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _recovered;
+            }
+        }
+    }
+
     /// <summary>A turn of this conversation left replies in the outbox.</summary>
     /// <param name="address">
     /// The address the turn committed with it, in the clear: spares a read and an unsealing per delivery. Without it
     /// (after a restart or a failure) the stored address is used.
     /// </param>
-    public void Notify(string key, string? address = null)
+    /// <param name="committed">
+    /// The rows the turn has just committed, in order: sent from memory, which spares a read of the outbox per turn. Without
+    /// them, or while older rows of the conversation may still wait in the outbox, the outbox is read instead.
+    /// Callers notify under the conversation's lock, so rows arrive here in the order they were committed.
+    /// </param>
+    public void Notify(string key, string? address = null, IReadOnlyList<OutboxMessage>? committed = null)
+    {
+        lock (_gate)
+        {
+            var read = committed is null || !_recovered || _unsure.Contains(key);
+            var start = !_draining.TryGetValue(key, out var drain);
+            if (start)
+            {
+                drain = new Drain(address);
+                _draining[key] = drain;
+            }
+            drain!.Address = address ?? drain.Address;
+            if (read)
+            {
+                drain.Read = true;
+                drain.Handed.Clear();   // committed before this call: the read finds them
+            }
+            else if (!drain.Read)
+            {
+                drain.Handed.AddRange(committed!);
+            }
+            if (!start)
+            {
+                return;
+            }
+        }
+        _ = Task.Run(() => DrainAsync(key));
+    }
+
+    /// <summary>/forget: what was handed over and not yet sent is dropped with the erased outbox.</summary>
+    public void Forget(string key)
     {
         lock (_gate)
         {
             if (_draining.TryGetValue(key, out var drain))
             {
-                drain.Again = true;
-                drain.Address = address ?? drain.Address;
-                return;
+                drain.Handed.Clear();
             }
-            _draining[key] = new Drain(address);
+            _unsure.Remove(key);
         }
-        _ = Task.Run(() => DrainAsync(key));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(SweepInterval, clock);
+        await RecoverAsync(stoppingToken);
         do
         {
             try
@@ -82,6 +136,39 @@ public sealed class OutboxDispatcher(
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>
+    /// Every conversation with undelivered rows at start-up is read from the outbox until it is drained, so a new turn's rows
+    /// never overtake what a restart left. Until this has run every drain reads the outbox anyway.
+    /// </summary>
+    private async Task RecoverAsync(CancellationToken cancel)
+    {
+        var channels = _senders.Keys.ToList();
+        List<string> keys = [];
+        while (true)
+        {
+            try
+            {
+                if (channels.Count > 0)
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    keys = await scope.ServiceProvider.GetRequiredService<BotDb>().Outbox.AsNoTracking()
+                        .Where(m => m.DeliveredAt == null && channels.Contains(m.Channel)).Select(m => m.ConversationKey).Distinct().ToListAsync(cancel);
+                }
+                break;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "Outbox recovery failed; trying again");
+                await Task.Delay(SweepInterval, clock, cancel);
+            }
+        }
+        lock (_gate)
+        {
+            _unsure.UnionWith(keys);
+            _recovered = true;
+        }
     }
 
     /// <summary>Picks up what a restart or a failed attempt left behind.</summary>
@@ -106,17 +193,36 @@ public sealed class OutboxDispatcher(
         while (true)
         {
             string? address;
+            List<OutboxMessage>? handed;
             lock (_gate)
             {
-                address = _draining[key].Address;
+                var drain = _draining[key];
+                address = drain.Address;
+                handed = drain.Read ? null : drain.Handed;
+                (drain.Read, drain.Handed) = (false, []);
             }
             await _parallel.WaitAsync();
             try
             {
-                await SendPendingAsync(key, address, CancellationToken.None);
+                var drained = await SendPendingAsync(key, address, handed, CancellationToken.None);
+                lock (_gate)
+                {
+                    if (!drained)
+                    {
+                        _unsure.Add(key);   // rows wait in the outbox: later turns read it until they have gone
+                    }
+                    else if (handed is null)
+                    {
+                        _unsure.Remove(key);
+                    }
+                }
             }
             catch (Exception e)
             {
+                lock (_gate)
+                {
+                    _unsure.Add(key);
+                }
                 log.LogError(e, "Outbox of {ConversationKey} failed", Pseudonym.Of(key));
             }
             finally
@@ -126,37 +232,71 @@ public sealed class OutboxDispatcher(
             lock (_gate)
             {
                 var drain = _draining[key];
-                if (!drain.Again)
+                if (drain.Idle)
                 {
                     _draining.Remove(key);
                     return;
                 }
-                drain.Again = false;
+                if (_unsure.Contains(key) && !drain.Read)
+                {
+                    // Rows handed over meanwhile must not overtake one that failed: the outbox is read (they are in it).
+                    (drain.Read, drain.Handed) = (true, []);
+                }
             }
         }
     }
 
-    private async Task SendPendingAsync(string key, string? knownAddress, CancellationToken cancel)
+    /// <param name="handed">The rows to send, or null to read them from the outbox.</param>
+    /// <returns>False when something is left in the outbox (a failure, or a retry not yet due).</returns>
+    private async Task<bool> SendPendingAsync(string key, string? knownAddress, List<OutboxMessage>? handed, CancellationToken cancel)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        var now = clock.GetUtcNow().UtcDateTime;
-        var pending = new List<OutboxMessage>();
-        await foreach (var row in PendingOf(db, key).WithCancellation(cancel))
+        // A context only when something must be read: rows handed over with their address need none.
+        AsyncServiceScope? scope = null;
+        try
         {
-            pending.Add(row);
+            return await SendPendingAsync(key, knownAddress, handed, () => (scope ??= scopes.CreateAsyncScope()).ServiceProvider.GetRequiredService<BotDb>(),
+                cancel);
         }
-        if (pending.Count == 0 || pending[0].NextAttemptAt > now || !_senders.TryGetValue(pending[0].Channel, out var sender))
+        finally
         {
-            return;
+            if (scope is { } opened)
+            {
+                await opened.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<bool> SendPendingAsync(string key, string? knownAddress, List<OutboxMessage>? handed, Func<BotDb> db, CancellationToken cancel)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var pending = handed;
+        if (pending is null)
+        {
+            pending = [];
+            await foreach (var row in PendingOf(db(), key).WithCancellation(cancel))
+            {
+                pending.Add(row);
+            }
+        }
+        if (pending.Count == 0)
+        {
+            return true;
+        }
+        if (pending[0].NextAttemptAt > now)
+        {
+            return false;
+        }
+        if (!_senders.TryGetValue(pending[0].Channel, out var sender))
+        {
+            return true;
         }
         var address = knownAddress;
         if (address is null)
         {
-            var sealedAddress = await SealedAddressOf(db, key);
+            var sealedAddress = await SealedAddressOf(db(), key);
             if (sealedAddress is null)
             {
-                return;   // forgotten meanwhile: nothing to send to
+                return true;   // forgotten meanwhile: nothing to send to
             }
             address = secrets.Open(sealedAddress);
         }
@@ -181,6 +321,7 @@ public sealed class OutboxDispatcher(
                 });
             }
         }
+        return delivered.Count == pending.Count;
     }
 
     private async Task SendInOrderAsync(List<OutboxMessage> pending, string key, string address, IChannelSender sender, List<long> delivered,

@@ -35,15 +35,19 @@ public sealed class ConversationService(
 
     /// <param name="key">The conversation's storage key (never a raw personal id).</param>
     /// <param name="inboundId">The channel's id of this update ("telegram:123"): a repeat is handled once only.</param>
-    /// <param name="address">Where a push channel sends the replies; saved with the turn.</param>
+    /// <param name="address">Where a push channel sends the replies; saved with the turn (sealed, and again only when it changes).</param>
+    /// <param name="replyAddress">
+    /// Where this turn's own replies go, when that differs from <paramref name="address"/> in what changes every turn (the Bot
+    /// Framework's reply-to id): handed to the dispatcher, not stored, so the stored address is not sealed and written every turn.
+    /// </param>
     /// <returns>The turn, or null when <paramref name="inboundId"/> was handled before.</returns>
     public async Task<TurnResult?> HandleAsync(string key, string channel, UserTurn turn,
-        string? inboundId = null, string? address = null, CancellationToken cancel = default)
+        string? inboundId = null, string? address = null, string? replyAddress = null, CancellationToken cancel = default)
     {
         TurnResult? result;
         using (await locks.EnterAsync(key, cancel))
         {
-            result = await HandleLockedAsync(key, channel, turn, inboundId, address, cancel);
+            result = await HandleLockedAsync(key, channel, turn, inboundId, address, replyAddress, cancel);
         }
         // Outside the lock: an alert that waits on a slow channel must not hold up the person's next turn.
         if (result?.Escalation is { } escalated)
@@ -56,12 +60,11 @@ public sealed class ConversationService(
         return result;
     }
 
-    private async Task<TurnResult?> HandleLockedAsync(string key, string channel, UserTurn turn, string? inboundId, string? address, CancellationToken cancel)
+    private async Task<TurnResult?> HandleLockedAsync(string key, string channel, UserTurn turn, string? inboundId, string? address,
+        string? replyAddress, CancellationToken cancel)
     {
-        if (inboundId is not null && await SeenAsync(inboundId, cancel))
-        {
-            return null;
-        }
+        // A repeat of inboundId is found by the write itself (its InboundSeen row's key), not by a read before every turn.
+        cancel.ThrowIfCancellationRequested();
         var stored = _cache.TryGetValue(key, out var cached) && clock.GetUtcNow().UtcDateTime - cached.At < CacheLifetime
             ? cached
             : await LoadAsync(key, cancel);
@@ -83,31 +86,37 @@ public sealed class ConversationService(
         var turnRecord = new TurnRecord(key, channel, from, state.Step, result, now);
         if (result.Effect == TurnEffect.Forget)
         {
-            await EraseAsync(turnRecord, inboundId);
+            if (!await EraseAsync(turnRecord, inboundId))
+            {
+                return null;
+            }
             _cache.TryRemove(key, out var _);
+            outbox.Forget(key);
             log.LogInformation("Turn {ConversationKey} erased the conversation", Pseudonym.Of(key));
             return result;
         }
         var added = new List<object>();
-        if (inboundId is not null)
-        {
-            added.Add(new InboundSeen { Id = inboundId, ReceivedAt = now });
-        }
-        if (result.Effect == TurnEffect.None)
-        {
-            added.AddRange(result.Messages.Select(m => new OutboxMessage
+        List<OutboxMessage> replies = result.Effect == TurnEffect.None
+            ? [.. result.Messages.Select(m => new OutboxMessage
             {
                 ConversationKey = key, Channel = channel, CreatedAt = now, Payload = OutboxMessage.PayloadOf(m, seal: null),
-            }));
-        }
+            })]
+            : [];
+        added.AddRange(replies);
         var json = JsonSerializer.Serialize(state, Json);
         var conversation = new ConversationRecord { Key = key, Channel = channel, State = json, UpdatedAt = now };
         var newAddress = address is not null && address != stored.Address
             ? new ChannelAddress { Key = key, Channel = channel, Address = secrets.Seal(address), UpdatedAt = now }
             : null;
-        var recorded = false;
+        var (recorded, repeated) = (false, false);
         await writer.WriteAsync(async db =>
         {
+            (recorded, repeated) = (false, false);   // it may run again, when its batch failed
+            if (inboundId is not null && !await FirstSeenAsync(db, inboundId, now))
+            {
+                repeated = true;
+                return;
+            }
             if (stored.State is null)
             {
                 db.Conversations.Add(conversation);
@@ -130,17 +139,24 @@ public sealed class ConversationService(
             db.AddRange(added);
             recorded = await RecordAsync(db, turnRecord);
         });
+        if (repeated)
+        {
+            return null;
+        }
         Cache(key, new Stored(json, channel, address ?? stored.Address, now));
         if (recorded)
         {
             TellRecorders();
         }
 
-        if (result.Effect == TurnEffect.None && outbox.Pushes(channel))
+        if (replies.Count > 0 && outbox.Pushes(channel))
         {
-            outbox.Notify(key, address ?? stored.Address);
+            outbox.Notify(key, replyAddress ?? address ?? stored.Address, replies);   // committed, their ids set: sent without reading them back
         }
-        log.LogDebug("Turn {ConversationKey} on {Channel} moved {From} -> {To}", Pseudonym.Of(key), channel, from, state.Step);
+        if (log.IsEnabled(LogLevel.Debug))   // the pseudonym is an HMAC: not computed for a line nobody reads
+        {
+            log.LogDebug("Turn {ConversationKey} on {Channel} moved {From} -> {To}", Pseudonym.Of(key), channel, from, state.Step);
+        }
         if (result.Escalation is { } escalated)
         {
             log.LogInformation("Escalation {EscalationId} stored: {Level}, minor {Minor}, urgent {Urgent}, to {Destination}",
@@ -181,7 +197,7 @@ public sealed class ConversationService(
         Cache(key, stored with { State = json, At = now });
         if (replies.Count > 0 && outbox.Pushes(stored.Channel))
         {
-            outbox.Notify(key, stored.Address);
+            outbox.Notify(key, stored.Address, replies);
         }
         return result;
     }
@@ -238,44 +254,58 @@ public sealed class ConversationService(
         }
     }
 
-    /// <summary>Compiled once: it runs for every inbound update.</summary>
-    private static readonly Func<BotDb, string, Task<bool>> Seen = EF.CompileAsyncQuery((BotDb db, string id) => db.InboundSeen.Any(s => s.Id == id));
+    /// <summary>
+    /// Records an inbound update as handled, in the turn's own write: false when it was handled before. One statement
+    /// instead of a read before every turn; the key decides, so a repeat is found even across restarts.
+    /// </summary>
+    private static async Task<bool> FirstSeenAsync(BotDb db, string inboundId, DateTime at) =>
+        await db.Database.ExecuteSqlAsync($"INSERT INTO InboundSeen (Id, ReceivedAt) VALUES ({inboundId}, {at}) ON CONFLICT DO NOTHING") == 1;
 
-    private async Task<bool> SeenAsync(string inboundId, CancellationToken cancel)
-    {
-        cancel.ThrowIfCancellationRequested();
-        await using var scope = scopes.CreateAsyncScope();
-        return await Seen(scope.ServiceProvider.GetRequiredService<BotDb>(), inboundId);
-    }
+    // Compiled once: every new conversation (and every one not in the cache) reads these.
+    private static readonly Func<BotDb, string, Task<ConversationRecord?>> ConversationOf = EF.CompileAsyncQuery(
+        (BotDb db, string key) => db.Conversations.AsNoTracking().FirstOrDefault(c => c.Key == key));
+
+    private static readonly Func<BotDb, string, Task<string?>> SealedAddressOf = EF.CompileAsyncQuery(
+        (BotDb db, string key) => db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefault());
 
     private async Task<Stored> LoadAsync(string key, CancellationToken cancel)
     {
+        cancel.ThrowIfCancellationRequested();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        var conversation = await db.Conversations.AsNoTracking().Where(c => c.Key == key).Select(c => new { c.State, c.Channel }).FirstOrDefaultAsync(cancel);
-        var address = await db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefaultAsync(cancel);
+        var conversation = await ConversationOf(db, key);
+        var address = conversation is null ? null : await SealedAddressOf(db, key);   // no conversation, no address (erased together)
         return new Stored(conversation?.State, conversation?.Channel, address is null ? null : secrets.Open(address), clock.GetUtcNow().UtcDateTime);
     }
 
     /// <summary>/forget: nothing of the conversation stays but the update's id, so a re-delivered /forget stays handled.</summary>
-    private async Task EraseAsync(TurnRecord turn, string? inboundId)
+    /// <returns>False when the update was handled before: nothing was erased again.</returns>
+    private async Task<bool> EraseAsync(TurnRecord turn, string? inboundId)
     {
         var (key, recorded) = (turn.Key, false);
+        var repeated = false;
         await writer.WriteAsync(async db =>
         {
-            if (inboundId is not null)
+            (recorded, repeated) = (false, false);
+            if (inboundId is not null && !await FirstSeenAsync(db, inboundId, turn.At))
             {
-                db.InboundSeen.Add(new InboundSeen { Id = inboundId, ReceivedAt = turn.At });
+                repeated = true;
+                return;
             }
             recorded = await RecordAsync(db, turn);
             await db.Outbox.Where(m => m.ConversationKey == key).ExecuteDeleteAsync();
             await db.Addresses.Where(a => a.Key == key).ExecuteDeleteAsync();
             await db.Conversations.Where(c => c.Key == key).ExecuteDeleteAsync();
         });
+        if (repeated)
+        {
+            return false;
+        }
         if (recorded)
         {
             TellRecorders();
         }
+        return true;
     }
 }
 

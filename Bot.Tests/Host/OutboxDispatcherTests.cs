@@ -103,4 +103,83 @@ public class OutboxDispatcherTests
         await using var check = services.CreateAsyncScope();
         Assert.Equal(0, await check.ServiceProvider.GetRequiredService<BotDb>().Outbox.CountAsync(m => m.DeliveredAt == null));
     }
+
+    [Fact]
+    public async Task Replies_handed_over_in_memory_wait_behind_one_that_failed_and_arrive_once_in_order()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+        var received = new ConcurrentQueue<string>();
+        var refused = 0;
+
+        var standIn = WebApplication.CreateSlimBuilder();
+        standIn.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var server = standIn.Build();
+        server.MapPost("/send", async (HttpRequest request) =>
+        {
+            if (Interlocked.Increment(ref refused) == 1)
+            {
+                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);   // the first reply fails; the channel is up again at once
+            }
+            received.Enqueue((await request.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("text").GetString()!);
+            return Results.Ok();
+        });
+        await server.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(server.Urls.Single() + "/") };
+
+        var file = Path.Combine(Directory.CreateTempSubdirectory("outbox-").FullName, "bot.db");
+        await using var services = new ServiceCollection()
+            .AddDbContext<BotDb>(db => db.UseSqlite($"Data Source={file}"))
+            .AddDataProtection().Services
+            .BuildServiceProvider();
+        var secrets = new Sealed(services.GetRequiredService<IDataProtectionProvider>());
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+            await db.Database.MigrateAsync();
+            // What a retry reads when the address handed over with the rows is no longer in memory.
+            db.Addresses.Add(new ChannelAddress { Key = "a", Channel = "stand-in", Address = secrets.Seal("chat-a"), UpdatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        var writer = new TurnWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<TurnWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), writer, [new HttpChannel(http)], secrets, clock,
+            NullLogger<OutboxDispatcher>.Instance);
+        await dispatcher.StartAsync(CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!dispatcher.Recovered && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        // As a turn does: commit the rows, then hand them over with the address.
+        async Task CommitAndNotifyAsync(params string[] texts)
+        {
+            var rows = texts.Select(text => new OutboxMessage
+            {
+                ConversationKey = "a", Channel = "stand-in", CreatedAt = clock.GetUtcNow().UtcDateTime,
+                Payload = System.Text.Json.JsonSerializer.Serialize(new BotMessage(text, []), ConversationService.Json),
+            }).ToList();
+            await writer.WriteAsync(db => db.Outbox.AddRange(rows));
+            dispatcher.Notify("a", "chat-a", rows);
+        }
+        await CommitAndNotifyAsync("a1", "a2");
+        while (Volatile.Read(ref refused) == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+        await CommitAndNotifyAsync("a3");   // handed over while a1 waits for its retry (fake time stands still): it must not overtake it
+        await CommitAndNotifyAsync("a4");
+        while (received.Count < 4 && DateTime.UtcNow < deadline)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));   // the outage and the backoff pass in fake time
+            await Task.Delay(20);
+        }
+        await Task.Delay(200);   // anything sent twice would arrive now
+        await dispatcher.StopAsync(CancellationToken.None);
+        await writer.StopAsync(CancellationToken.None);
+
+        Assert.Equal(["a1", "a2", "a3", "a4"], received);
+        await using var check = services.CreateAsyncScope();
+        Assert.Equal(0, await check.ServiceProvider.GetRequiredService<BotDb>().Outbox.CountAsync(m => m.DeliveredAt == null));
+    }
 }

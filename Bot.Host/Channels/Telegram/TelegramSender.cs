@@ -92,20 +92,14 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
         var now = _clock.GetUtcNow().UtcDateTime;
         var old = now - DeletableFor;
         // Through the one writer: it runs after any /forget already queued, and never meets a busy database.
-        return _writer.WriteAsync(async db =>
-        {
-            // A /forget may have run while this message was on its way: then nothing of the chat is kept.
-            if (onlyIfAddressed && !await Addressed(db, key))
-            {
-                return;
-            }
-            // Plain SQL: this runs on the one writer for every message sent, and LINQ's per-call translation was a large share of it.
-            await db.Database.ExecuteSqlAsync($"DELETE FROM TelegramMessages WHERE ConversationKey = {key} AND SentAt < {old}", cancel);
-            db.TelegramMessages.Add(new TelegramMessage { ConversationKey = key, MessageId = messageId, SentAt = now });
-        });
+        // One plain SQL command, no change tracking: this runs on the one writer for every message sent and received.
+        // A /forget may have run while this message was on its way: then nothing of the chat is kept (the address is gone).
+        return _writer.WriteAsync(db => db.Database.ExecuteSqlAsync($"""
+            DELETE FROM TelegramMessages WHERE ConversationKey = {key} AND SentAt < {old};
+            INSERT INTO TelegramMessages (ConversationKey, MessageId, SentAt) SELECT {key}, {messageId}, {now}
+            WHERE {!onlyIfAddressed} OR EXISTS (SELECT 1 FROM Addresses WHERE "Key" = {key});
+            """, cancel));
     }
-
-    private static readonly Func<BotDb, string, Task<bool>> Addressed = EF.CompileAsyncQuery((BotDb db, string key) => db.Addresses.Any(a => a.Key == key));
 
     /// <summary>
     /// /exit and /forget: deletes what Telegram still lets the bot delete in this chat, forgets the ids,

@@ -55,7 +55,7 @@ public sealed class UpdateHandler(
         // Over-long or control-character text is not an answer: the engine asks again, clearly.
         text = text.Length > MaxTextLength ? "" : new string(text.Where(c => !char.IsControl(c) || c == '\n').ToArray());
         var turn = UserTurn.Typed(text, message.From?.LanguageCode);
-        var result = await conversations.HandleAsync(key, TelegramSender.ChannelName, turn, inboundId, Address(chatId), cancel);
+        var result = await conversations.HandleAsync(key, TelegramSender.ChannelName, turn, inboundId, Address(chatId), cancel: cancel);
         await AfterTurnAsync(result, key, chatId, message.MessageId, cancel);
     }
 
@@ -73,7 +73,7 @@ public sealed class UpdateHandler(
         TurnResult? result;
         try
         {
-            result = await conversations.HandleAsync(key, TelegramSender.ChannelName, turn, inboundId, Address(chatId), cancel);
+            result = await conversations.HandleAsync(key, TelegramSender.ChannelName, turn, inboundId, Address(chatId), cancel: cancel);
         }
         finally
         {
