@@ -39,7 +39,7 @@ public sealed class BotFrameworkPath(ConnectorStandIn connector)
         {
             var started = Stopwatch.GetTimestamp();
             await PostAsync(http, Joined(conversation), stop);
-            var prompt = await NextQuestionAsync(inbox, stop);
+            var prompt = await Inbox.NextQuestionAsync(inbox, "suggestedActions", stop);
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             var turns = 1;
             while (!stop.IsCancellationRequested && (!bare || turns < BareTurnsPerConversation))
@@ -51,7 +51,7 @@ public sealed class BotFrameworkPath(ConnectorStandIn connector)
                 }
                 var at = Stopwatch.GetTimestamp();
                 await PostAsync(http, Pressed(conversation, option), stop);
-                prompt = await NextQuestionAsync(inbox, stop);
+                prompt = await Inbox.NextQuestionAsync(inbox, "suggestedActions", stop);
                 latencies.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds);
                 turns++;
             }
@@ -70,21 +70,6 @@ public sealed class BotFrameworkPath(ConnectorStandIn connector)
         using var response = await http.PostAsync("api/messages", content, stop);
         response.EnsureSuccessStatusCode();
         Acknowledged.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds);
-    }
-
-    /// <summary>Activities sent to the conversation until one offers options: the question on screen.</summary>
-    private static async Task<JsonObject> NextQuestionAsync(ChannelReader<JsonObject> inbox, CancellationToken stop)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var sent = await inbox.ReadAsync(timeout.Token);
-            if (sent["suggestedActions"] is not null)
-            {
-                return sent;
-            }
-        }
     }
 
     private static string? Choose(JsonObject prompt)

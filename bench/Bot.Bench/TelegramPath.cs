@@ -52,7 +52,7 @@ public sealed class TelegramPath(BotApiStandIn api)
         {
             var started = Stopwatch.GetTimestamp();
             await PostAsync(http, Message(chat, "/start"), stop);
-            var prompt = await NextQuestionAsync(inbox, stop);
+            var prompt = await Inbox.NextQuestionAsync(inbox, "reply_markup", stop);
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             var turns = 1;
             while (!stop.IsCancellationRequested && (!bare || turns < BareTurnsPerConversation))
@@ -64,7 +64,7 @@ public sealed class TelegramPath(BotApiStandIn api)
                 }
                 var at = Stopwatch.GetTimestamp();
                 await PostAsync(http, Callback(chat, messageId, data), stop);
-                prompt = await NextQuestionAsync(inbox, stop);
+                prompt = await Inbox.NextQuestionAsync(inbox, "reply_markup", stop);
                 latencies.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds);
                 turns++;
             }
@@ -87,21 +87,6 @@ public sealed class TelegramPath(BotApiStandIn api)
         using var response = await http.SendAsync(request, stop);
         response.EnsureSuccessStatusCode();
         Acknowledged.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds);
-    }
-
-    /// <summary>Messages sent to the chat until one carries buttons: the question on screen.</summary>
-    private static async Task<JsonObject> NextQuestionAsync(ChannelReader<JsonObject> inbox, CancellationToken stop)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var sent = await inbox.ReadAsync(timeout.Token);
-            if (sent["reply_markup"] is not null)
-            {
-                return sent;
-            }
-        }
     }
 
     private static (string? Data, int MessageId) Choose(JsonObject prompt)
