@@ -56,6 +56,7 @@ public sealed class HostProcess : IAsyncDisposable
         {
             if (host._process.HasExited)
             {
+                await host._process.WaitForExitAsync();   // drains the redirected output: the reason is in its last lines
                 throw new InvalidOperationException("The host exited:\n" + host.Output);
             }
             try
