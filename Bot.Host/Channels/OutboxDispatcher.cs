@@ -51,9 +51,6 @@ public sealed class OutboxDispatcher(
     private static readonly Func<BotDb, string, IAsyncEnumerable<OutboxMessage>> PendingOf = EF.CompileAsyncQuery<BotDb, string, OutboxMessage>(
         (BotDb db, string key) => db.Outbox.AsNoTracking().Where(m => m.ConversationKey == key && m.DeliveredAt == null).OrderBy(m => m.Id));
 
-    private static readonly Func<BotDb, string, Task<string?>> SealedAddressOf = EF.CompileAsyncQuery(
-        (BotDb db, string key) => db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefault());
-
     public bool Pushes(string channel) => _senders.ContainsKey(channel);
 
     /// <summary>The first sweep has run: from now on committed rows are sent from memory (for tests).</summary>
@@ -293,7 +290,7 @@ public sealed class OutboxDispatcher(
         var address = knownAddress;
         if (address is null)
         {
-            var sealedAddress = await SealedAddressOf(db(), key);
+            var sealedAddress = await ChannelAddress.SealedOf(db(), key);
             if (sealedAddress is null)
             {
                 return true;   // forgotten meanwhile: nothing to send to

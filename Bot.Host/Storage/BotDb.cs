@@ -107,6 +107,10 @@ public sealed class ChannelAddress
     public required string Channel { get; set; }
     public required string Address { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>A conversation's address, still sealed. Compiled once: it runs for every turn or delivery that lacks it in memory.</summary>
+    public static readonly Func<BotDb, string, Task<string?>> SealedOf = EF.CompileAsyncQuery(
+        (BotDb db, string key) => db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefault());
 }
 
 /// <summary>An inbound update or activity already handled ("telegram:123", "msteams:abc"): each is handled once, even after a restart.</summary>
@@ -114,6 +118,13 @@ public sealed class InboundSeen
 {
     public required string Id { get; set; }
     public DateTime ReceivedAt { get; set; }
+
+    /// <summary>
+    /// Records an update as handled, inside the caller's write: false when it was handled before. One statement instead
+    /// of a read before every turn; the key decides, so a repeat is found even across restarts.
+    /// </summary>
+    public static async Task<bool> RecordAsync(BotDb db, string id, DateTime at) =>
+        await db.Database.ExecuteSqlAsync($"INSERT INTO InboundSeen (Id, ReceivedAt) VALUES ({id}, {at}) ON CONFLICT DO NOTHING") == 1;
 }
 
 /// <summary>A message id in a Telegram chat (the bot's or the person's), kept only so /exit and /forget can delete it (48 hours).</summary>

@@ -65,9 +65,7 @@ public sealed class ConversationService(
     {
         // A repeat of inboundId is found by the write itself (its InboundSeen row's key), not by a read before every turn.
         cancel.ThrowIfCancellationRequested();
-        var stored = _cache.TryGetValue(key, out var cached) && clock.GetUtcNow().UtcDateTime - cached.At < CacheLifetime
-            ? cached
-            : await LoadAsync(key, cancel);
+        var stored = await StoredAsync(key, cancel);
         var state = stored.State is null ? new ConversationState() : JsonSerializer.Deserialize<ConversationState>(stored.State, Json)!;
         var from = state.Step;
 
@@ -95,14 +93,12 @@ public sealed class ConversationService(
             log.LogInformation("Turn {ConversationKey} erased the conversation", Pseudonym.Of(key));
             return result;
         }
-        var added = new List<object>();
         List<OutboxMessage> replies = result.Effect == TurnEffect.None
             ? [.. result.Messages.Select(m => new OutboxMessage
             {
                 ConversationKey = key, Channel = channel, CreatedAt = now, Payload = OutboxMessage.PayloadOf(m, seal: null),
             })]
             : [];
-        added.AddRange(replies);
         var json = JsonSerializer.Serialize(state, Json);
         var conversation = new ConversationRecord { Key = key, Channel = channel, State = json, UpdatedAt = now };
         var newAddress = address is not null && address != stored.Address
@@ -112,7 +108,7 @@ public sealed class ConversationService(
         await writer.WriteAsync(async db =>
         {
             (recorded, repeated) = (false, false);   // it may run again, when its batch failed
-            if (inboundId is not null && !await FirstSeenAsync(db, inboundId, now))
+            if (inboundId is not null && !await InboundSeen.RecordAsync(db, inboundId, now))
             {
                 repeated = true;
                 return;
@@ -136,7 +132,7 @@ public sealed class ConversationService(
                     db.Addresses.Update(newAddress);
                 }
             }
-            db.AddRange(added);
+            db.Outbox.AddRange(replies);
             recorded = await RecordAsync(db, turnRecord);
         });
         if (repeated)
@@ -173,9 +169,7 @@ public sealed class ConversationService(
     public async Task<TurnResult?> ActAsync(string key, Func<Conversation, ConversationState, Task<TurnResult>> act, CancellationToken cancel = default)
     {
         using var _ = await locks.EnterAsync(key, cancel);
-        var stored = _cache.TryGetValue(key, out var cached) && clock.GetUtcNow().UtcDateTime - cached.At < CacheLifetime
-            ? cached
-            : await LoadAsync(key, cancel);
+        var stored = await StoredAsync(key, cancel);
         if (stored.State is null || stored.Channel is null)
         {
             return null;
@@ -205,6 +199,9 @@ public sealed class ConversationService(
     /// <inheritdoc cref="ActAsync(string, Func{Conversation, ConversationState, Task{TurnResult}}, CancellationToken)"/>
     public Task<TurnResult?> ActAsync(string key, Func<Conversation, ConversationState, TurnResult> act, CancellationToken cancel = default) =>
         ActAsync(key, (conversation, state) => Task.FromResult(act(conversation, state)), cancel);
+
+    private async ValueTask<Stored> StoredAsync(string key, CancellationToken cancel) =>
+        _cache.TryGetValue(key, out var cached) && clock.GetUtcNow().UtcDateTime - cached.At < CacheLifetime ? cached : await LoadAsync(key, cancel);
 
     private void Cache(string key, Stored stored)
     {
@@ -254,19 +251,9 @@ public sealed class ConversationService(
         }
     }
 
-    /// <summary>
-    /// Records an inbound update as handled, in the turn's own write: false when it was handled before. One statement
-    /// instead of a read before every turn; the key decides, so a repeat is found even across restarts.
-    /// </summary>
-    private static async Task<bool> FirstSeenAsync(BotDb db, string inboundId, DateTime at) =>
-        await db.Database.ExecuteSqlAsync($"INSERT INTO InboundSeen (Id, ReceivedAt) VALUES ({inboundId}, {at}) ON CONFLICT DO NOTHING") == 1;
-
-    // Compiled once: every new conversation (and every one not in the cache) reads these.
+    // Compiled once: every new conversation (and every one not in the cache) reads it.
     private static readonly Func<BotDb, string, Task<ConversationRecord?>> ConversationOf = EF.CompileAsyncQuery(
         (BotDb db, string key) => db.Conversations.AsNoTracking().FirstOrDefault(c => c.Key == key));
-
-    private static readonly Func<BotDb, string, Task<string?>> SealedAddressOf = EF.CompileAsyncQuery(
-        (BotDb db, string key) => db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefault());
 
     private async Task<Stored> LoadAsync(string key, CancellationToken cancel)
     {
@@ -274,7 +261,7 @@ public sealed class ConversationService(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
         var conversation = await ConversationOf(db, key);
-        var address = conversation is null ? null : await SealedAddressOf(db, key);   // no conversation, no address (erased together)
+        var address = conversation is null ? null : await ChannelAddress.SealedOf(db, key);   // no conversation, no address (erased together)
         return new Stored(conversation?.State, conversation?.Channel, address is null ? null : secrets.Open(address), clock.GetUtcNow().UtcDateTime);
     }
 
@@ -287,7 +274,7 @@ public sealed class ConversationService(
         await writer.WriteAsync(async db =>
         {
             (recorded, repeated) = (false, false);
-            if (inboundId is not null && !await FirstSeenAsync(db, inboundId, turn.At))
+            if (inboundId is not null && !await InboundSeen.RecordAsync(db, inboundId, turn.At))
             {
                 repeated = true;
                 return;

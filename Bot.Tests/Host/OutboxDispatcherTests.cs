@@ -30,6 +30,41 @@ public class OutboxDispatcherTests
         }
     }
 
+    /// <summary>The channel's server on loopback, answering POST /send.</summary>
+    private static async Task<WebApplication> StandInAsync(Func<HttpRequest, Task<IResult>> send)
+    {
+        var standIn = WebApplication.CreateSlimBuilder();
+        standIn.WebHost.UseUrls("http://127.0.0.1:0");
+        var server = standIn.Build();
+        server.MapPost("/send", send);
+        await server.StartAsync();
+        return server;
+    }
+
+    /// <summary>A fresh SQLite file, migrated, and the Data Protection that seals addresses.</summary>
+    private static async Task<ServiceProvider> StorageAsync()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("outbox-").FullName, "bot.db");
+        var services = new ServiceCollection()
+            .AddDbContext<BotDb>(db => db.UseSqlite($"Data Source={file}"))
+            .AddSingleton<Sealed>()
+            .AddDataProtection().Services
+            .BuildServiceProvider();
+        await using var scope = services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<BotDb>().Database.MigrateAsync();
+        return services;
+    }
+
+    private static async Task<(TurnWriter, OutboxDispatcher)> StartDispatcherAsync(ServiceProvider services, HttpClient http, TimeProvider clock)
+    {
+        var writer = new TurnWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<TurnWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), writer, [new HttpChannel(http)],
+            services.GetRequiredService<Sealed>(), clock, NullLogger<OutboxDispatcher>.Instance);
+        await dispatcher.StartAsync(CancellationToken.None);
+        return (writer, dispatcher);
+    }
+
     [Fact]
     public async Task Replies_queued_while_the_channel_is_down_for_30_seconds_arrive_once_and_in_order()
     {
@@ -38,10 +73,7 @@ public class OutboxDispatcherTests
         var received = new ConcurrentQueue<(string Address, string Text)>();
         var refused = 0;
 
-        var standIn = WebApplication.CreateSlimBuilder();
-        standIn.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var server = standIn.Build();
-        server.MapPost("/send", async (HttpRequest request) =>
+        await using var server = await StandInAsync(async request =>
         {
             if (clock.GetUtcNow() < downUntil)
             {
@@ -52,19 +84,12 @@ public class OutboxDispatcherTests
             received.Enqueue((body.GetProperty("address").GetString()!, body.GetProperty("text").GetString()!));
             return Results.Ok();
         });
-        await server.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(server.Urls.Single() + "/") };
-
-        var file = Path.Combine(Directory.CreateTempSubdirectory("outbox-").FullName, "bot.db");
-        await using var services = new ServiceCollection()
-            .AddDbContext<BotDb>(db => db.UseSqlite($"Data Source={file}"))
-            .AddDataProtection().Services
-            .BuildServiceProvider();
-        var secrets = new Sealed(services.GetRequiredService<IDataProtectionProvider>());
+        await using var services = await StorageAsync();
+        var secrets = services.GetRequiredService<Sealed>();
         await using (var scope = services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-            await db.Database.MigrateAsync();
             foreach (var person in new[] { "a", "b" })
             {
                 db.Addresses.Add(new ChannelAddress { Key = person, Channel = "stand-in", Address = secrets.Seal("chat-" + person), UpdatedAt = DateTime.UtcNow });
@@ -80,11 +105,7 @@ public class OutboxDispatcherTests
             await db.SaveChangesAsync();
         }
 
-        var writer = new TurnWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<TurnWriter>.Instance);
-        await writer.StartAsync(CancellationToken.None);
-        var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), writer, [new HttpChannel(http)], secrets, clock,
-            NullLogger<OutboxDispatcher>.Instance);
-        await dispatcher.StartAsync(CancellationToken.None);
+        var (writer, dispatcher) = await StartDispatcherAsync(services, http, clock);
         dispatcher.Notify("a");
         dispatcher.Notify("b");
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -111,10 +132,7 @@ public class OutboxDispatcherTests
         var received = new ConcurrentQueue<string>();
         var refused = 0;
 
-        var standIn = WebApplication.CreateSlimBuilder();
-        standIn.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var server = standIn.Build();
-        server.MapPost("/send", async (HttpRequest request) =>
+        await using var server = await StandInAsync(async request =>
         {
             if (Interlocked.Increment(ref refused) == 1)
             {
@@ -123,28 +141,17 @@ public class OutboxDispatcherTests
             received.Enqueue((await request.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("text").GetString()!);
             return Results.Ok();
         });
-        await server.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(server.Urls.Single() + "/") };
-
-        var file = Path.Combine(Directory.CreateTempSubdirectory("outbox-").FullName, "bot.db");
-        await using var services = new ServiceCollection()
-            .AddDbContext<BotDb>(db => db.UseSqlite($"Data Source={file}"))
-            .AddDataProtection().Services
-            .BuildServiceProvider();
-        var secrets = new Sealed(services.GetRequiredService<IDataProtectionProvider>());
+        await using var services = await StorageAsync();
+        var secrets = services.GetRequiredService<Sealed>();
         await using (var scope = services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-            await db.Database.MigrateAsync();
             // What a retry reads when the address handed over with the rows is no longer in memory.
             db.Addresses.Add(new ChannelAddress { Key = "a", Channel = "stand-in", Address = secrets.Seal("chat-a"), UpdatedAt = DateTime.UtcNow });
             await db.SaveChangesAsync();
         }
-        var writer = new TurnWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<TurnWriter>.Instance);
-        await writer.StartAsync(CancellationToken.None);
-        var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), writer, [new HttpChannel(http)], secrets, clock,
-            NullLogger<OutboxDispatcher>.Instance);
-        await dispatcher.StartAsync(CancellationToken.None);
+        var (writer, dispatcher) = await StartDispatcherAsync(services, http, clock);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!dispatcher.Recovered && DateTime.UtcNow < deadline)
         {

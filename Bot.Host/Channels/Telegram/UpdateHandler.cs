@@ -128,14 +128,14 @@ public sealed class UpdateHandler(
         string? language;
         using (await locks.EnterAsync(key, cancel))
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-            if (await db.InboundSeen.AnyAsync(s => s.Id == inboundId, cancel))
+            var (now, first) = (clock.GetUtcNow().UtcDateTime, false);
+            await writer.WriteAsync(async write => first = await InboundSeen.RecordAsync(write, inboundId, now));
+            if (!first)
             {
                 return;
             }
-            var seen = new InboundSeen { Id = inboundId, ReceivedAt = clock.GetUtcNow().UtcDateTime };
-            await writer.WriteAsync(write => write.InboundSeen.Add(seen));
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<BotDb>();
             var state = await db.Conversations.AsNoTracking().Where(c => c.Key == key).Select(c => c.State).FirstOrDefaultAsync(cancel);
             language = state is null ? null
                 : System.Text.Json.JsonSerializer.Deserialize<ConversationState>(state, ConversationService.Json)?.Language;
