@@ -202,7 +202,12 @@ public sealed class Conversation
                 _state.Step = Step.Privacy;
             }
         }
-        var effect = turn.Option is { } option ? await PressAsync(option) : await TypeAsync(turn.Text ?? "");
+        var effect = turn switch
+        {
+            { Option: { } option } => await PressAsync(option),
+            { Text: { } text } => await TypeAsync(text),
+            _ => Unreadable(),
+        };
         if (effect == TurnEffect.None)
         {
             if (_refused && _state.Step == Step.Rights)
@@ -302,6 +307,12 @@ public sealed class Conversation
             return TurnEffect.None;
         }
         await FireOfferedAsync(offered);
+        return TurnEffect.None;
+    }
+
+    private TurnEffect Unreadable()
+    {
+        Say("input.unsupported");
         return TurnEffect.None;
     }
 

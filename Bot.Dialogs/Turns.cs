@@ -7,6 +7,8 @@ public sealed record UserTurn(string? Text = null, string? Option = null, string
 {
     public static UserTurn Typed(string text, string? locale = null) => new(Text: text, Locale: locale);
     public static UserTurn Pressed(string option, string? locale = null) => new(Option: option, Locale: locale);
+    /// <summary>Something the bot does not read (a photo, a file): neither text nor an option.</summary>
+    public static UserTurn Unreadable(string? locale = null) => new(Locale: locale);
 }
 
 /// <summary>An option the user can press; <see cref="Id"/> is compact (under 64 bytes) for callback data.</summary>

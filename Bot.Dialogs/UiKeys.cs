@@ -17,7 +17,7 @@ public static class UiKeys
         "operator.joined.hotline", "operator.joined.police", "operator.gender.woman", "operator.gender.man",
         "operator.ended", "operator.transferred.hotline", "operator.transferred.police", "operator.none", "operator.closed",
         "menu.ask", "help.text", "exit.done", "forget.done",
-        "input.expired", "input.choose", "input.unknown-command", "input.slow-down",
+        "input.expired", "input.choose", "input.unsupported", "input.unknown-command", "input.slow-down",
     ];
 
     public static IReadOnlyList<string> Required { get; } =

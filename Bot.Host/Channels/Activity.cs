@@ -53,6 +53,26 @@ public static class ActivityJson
         MaxDepth = 16,
     };
 
+    /// <summary>An Activity from a part of a body (an upload's activity part), or null when it is not one or is over the limit.</summary>
+    public static async Task<Activity?> ReadAsync(Stream part, int maxBytes, CancellationToken cancel)
+    {
+        var buffer = new byte[maxBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await part.ReadAsync(buffer.AsMemory(length), cancel)) > 0)
+        {
+            length += read;
+        }
+        try
+        {
+            return length > maxBytes ? null : JsonSerializer.Deserialize<Activity>(buffer.AsSpan(0, length), Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>An Activity from a request body within the limit; otherwise the 4xx to answer (413, or 400 for bad JSON).</summary>
     public static async Task<(Activity? Activity, IResult? Error)> ReadAsync(HttpContext http, int maxBodyBytes)
     {

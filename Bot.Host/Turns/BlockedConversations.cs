@@ -15,14 +15,21 @@ public sealed class BlockedConversation
 /// The blocked keys, held in memory for <see cref="FloodGuard"/> (checked on every turn) and loaded from the
 /// database at start; the database row is the truth, written with the operator's audited action.
 /// </summary>
-public sealed class BlockedConversations(IServiceScopeFactory scopes) : IHostedService
+public sealed class BlockedConversations(IServiceScopeFactory scopes, IEnumerable<IRevocationObserver> revocations) : IHostedService
 {
     private readonly ConcurrentDictionary<string, bool> _keys = new(StringComparer.Ordinal);
 
     public bool Contains(string key) => _keys.ContainsKey(key);
 
-    /// <summary>Call once the row is committed.</summary>
-    public void Add(string key) => _keys[key] = true;
+    /// <summary>Call once the row is committed: from now on nothing of the conversation gets through, and its open connections close.</summary>
+    public void Add(string key)
+    {
+        _keys[key] = true;
+        foreach (var revocation in revocations)
+        {
+            revocation.Revoked(key);
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -30,7 +37,7 @@ public sealed class BlockedConversations(IServiceScopeFactory scopes) : IHostedS
         foreach (var key in await scope.ServiceProvider.GetRequiredService<BotDb>().BlockedConversations.AsNoTracking()
                      .Select(b => b.Key).ToListAsync(cancellationToken))
         {
-            Add(key);
+            _keys[key] = true;
         }
     }
 

@@ -18,7 +18,7 @@ namespace Bot.Host.Turns;
 public sealed class ConversationService(
     IServiceScopeFactory scopes, BotContent content, TimeProvider clock, ConversationLocks locks, TurnWriter writer,
     OutboxDispatcher outbox, FloodGuard flood, Sealed secrets, IEnumerable<IEscalationObserver> observers,
-    IEnumerable<ITurnRecorder> recorders, ILogger<ConversationService> log)
+    IEnumerable<ITurnRecorder> recorders, IEnumerable<IReplyObserver> replyObservers, ILogger<ConversationService> log)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -145,9 +145,13 @@ public sealed class ConversationService(
             TellRecorders();
         }
 
-        if (replies.Count > 0 && outbox.Pushes(channel))
+        if (replies.Count > 0)
         {
-            outbox.Notify(key, replyAddress ?? address ?? stored.Address, replies);   // committed, their ids set: sent without reading them back
+            if (outbox.Pushes(channel))
+            {
+                outbox.Notify(key, replyAddress ?? address ?? stored.Address, replies);   // committed, their ids set: sent without reading them back
+            }
+            TellReplyObservers(key);
         }
         if (log.IsEnabled(LogLevel.Debug))   // the pseudonym is an HMAC: not computed for a line nobody reads
         {
@@ -189,9 +193,13 @@ public sealed class ConversationService(
             db.Outbox.AddRange(replies);
         });
         Cache(key, stored with { State = json, At = now });
-        if (replies.Count > 0 && outbox.Pushes(stored.Channel))
+        if (replies.Count > 0)
         {
-            outbox.Notify(key, stored.Address, replies);
+            if (outbox.Pushes(stored.Channel))
+            {
+                outbox.Notify(key, stored.Address, replies);
+            }
+            TellReplyObservers(key);
         }
         return result;
     }
@@ -227,6 +235,14 @@ public sealed class ConversationService(
         foreach (var recorder in recorders)
         {
             recorder.Committed();
+        }
+    }
+
+    private void TellReplyObservers(string key)
+    {
+        foreach (var observer in replyObservers)
+        {
+            observer.Committed(key);
         }
     }
 
@@ -342,6 +358,18 @@ public sealed class FloodGuard(IConfiguration configuration, TimeProvider clock,
     }
 
     public void Dispose() => _limiter.Dispose();
+}
+
+/// <summary>Told once replies of a conversation are committed: clients that read them (the web chat's stream) can fetch them now.</summary>
+public interface IReplyObserver
+{
+    void Committed(string conversationKey);
+}
+
+/// <summary>Told when a conversation's access must end at once (an operator blocked it): open connections of it are closed.</summary>
+public interface IRevocationObserver
+{
+    void Revoked(string conversationKey);
 }
 
 /// <summary>Told of each escalation once it is committed (operators' alerts, tickets).</summary>

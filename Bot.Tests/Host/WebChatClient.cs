@@ -10,6 +10,8 @@ public sealed class WebChatClient(HttpClient http)
     public string ConversationId { get; private set; } = "";
     public string Token { get; set; } = "";
     public string Watermark { get; private set; } = "0";
+    /// <summary>The stream URL of the start or the last reconnect (usable for 60 s).</summary>
+    public string StreamUrl { get; private set; } = "";
     public List<JsonElement> Received { get; } = [];
     public JsonElement LastPrompt => Received[^1];
 
@@ -26,7 +28,28 @@ public sealed class WebChatClient(HttpClient http)
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         ConversationId = body.GetProperty("conversationId").GetString()!;
         Token = body.GetProperty("token").GetString()!;
+        StreamUrl = body.GetProperty("streamUrl").GetString()!;
         await ReadAsync();
+    }
+
+    /// <summary>Direct Line's reconnect: a new token and a stream URL from the watermark on (none: from now on).</summary>
+    public async Task<string> ReconnectAsync(string? watermark)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v3/directline/conversations/{ConversationId}" + (watermark is null ? "" : "?watermark=" + watermark));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Token = body.GetProperty("token").GetString()!;
+        return StreamUrl = body.GetProperty("streamUrl").GetString()!;
+    }
+
+    /// <summary>Presses an option of this activity as Web Chat does: with a clientActivityID, so the host echoes it.</summary>
+    public async Task PressEchoedAsync(JsonElement prompt, string title, string clientActivityId)
+    {
+        var value = Options(prompt).First(a => a.Title == title).Value;
+        (await PostAsync(new { type = "message", value, from = new { id = "user", role = "user" }, channelData = new { clientActivityID = clientActivityId } }))
+            .EnsureSuccessStatusCode();
     }
 
     public Task<HttpResponseMessage> PostAsync(object activity) => PostRawAsync(JsonSerializer.Serialize(activity));

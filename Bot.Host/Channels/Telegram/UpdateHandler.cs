@@ -142,7 +142,7 @@ public sealed class UpdateHandler(
         }
         language ??= BotContent.LanguageCodes.FirstOrDefault(code =>
             message.From?.LanguageCode?.StartsWith(code, StringComparison.OrdinalIgnoreCase) == true) ?? "kk";
-        var reply = new BotMessage(content[language].Text("telegram.unsupported"), []);
+        var reply = new BotMessage(content[language].Text("input.unsupported"), []);
         log.LogInformation("Telegram {ConversationKey} sent {Kind}: not read", Pseudonym.Of(key), message.Type);
         await sender.RememberAsync(key, message.MessageId, onlyIfAddressed: true, cancel);
         // Best effort: the update is recorded as handled, so a refused send (a blocked bot) must not make Telegram resend it.

@@ -16,17 +16,21 @@ public sealed class WebChatOptions
     /// <summary>Where the quick-exit button leaves for: a neutral site.</summary>
     public string ExitUrl { get; set; } = "https://www.google.com/search?q=weather";
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+    /// <summary>Websites (scheme://host[:port]) whose embedded Microsoft Web Chat may call the Direct Line endpoints from the browser.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
 }
 
 /// <summary>
 /// The embedded web chat's API, shaped as Direct Line 3.0 (conversations, activities, watermark),
 /// so Microsoft's Web Chat client can later use it unchanged.
 /// </summary>
-public static class WebChatApi
+public static partial class WebChatApi
 {
     public const string Channel = "webchat";
     private const int MaxBodyBytes = 64 * 1024;
     private const int MaxTextLength = 4096;
+    private const int MaxUploadBytes = 16 * 1024 * 1024;   // read and dropped: a phone's photo is refused politely, not with a 413
+    private const string CorsPolicy = "webchat-embedders";
 
     public static IHostApplicationBuilder AddWebChat(this IHostApplicationBuilder builder)
     {
@@ -34,6 +38,14 @@ public static class WebChatApi
         builder.Services.AddSingleton<FinalReplies>();
         builder.Services.AddSingleton<Tokens>();
         builder.Services.AddSingleton<Echoes>();
+        builder.Services.AddScoped<WebChatFeed>();
+        builder.Services.AddSingleton<WebChatStreams>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WebChatStreams>());
+        builder.Services.AddSingleton<IReplyObserver>(services => services.GetRequiredService<WebChatStreams>());
+        builder.Services.AddSingleton<IRevocationObserver>(services => services.GetRequiredService<WebChatStreams>());
+        // Bearer tokens, no cookies: a site allowed here can do from the browser only what it could do from its own server.
+        var origins = builder.Configuration.GetSection("WebChat:AllowedOrigins").Get<string[]>() ?? [];
+        builder.Services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy.WithOrigins(origins).AllowAnyHeader().AllowAnyMethod()));
         return builder;
     }
 
@@ -41,16 +53,20 @@ public static class WebChatApi
     {
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });   // the stream sends Direct Line's own keep-alives
+        app.UseCors();
         app.MapGet("/webchat/settings", (Microsoft.Extensions.Options.IOptions<WebChatOptions> options) =>
             TypedResults.Ok(new { exitUrl = options.Value.ExitUrl }));
 
-        var api = app.MapGroup("/v3/directline");
+        var api = app.MapGroup("/v3/directline").RequireCors(CorsPolicy);
         api.MapPost("/conversations", StartConversation).RequireRateLimiting(PublicEndpoints.NewConversationPolicy);
         api.MapPost("/tokens/generate", StartConversation).RequireRateLimiting(PublicEndpoints.NewConversationPolicy);
         api.MapPost("/tokens/refresh", RefreshToken);
         api.MapGet("/conversations/{id}", Reconnect);
         api.MapPost("/conversations/{id}/activities", PostActivity);
         api.MapGet("/conversations/{id}/activities", GetActivities);
+        api.MapGet("/conversations/{id}/stream", OpenStream);
+        api.MapPost("/conversations/{id}/upload", Upload);
         return app;
     }
 
@@ -69,11 +85,11 @@ public static class WebChatApi
             {
                 await conversations.HandleAsync(own, Channel, UserTurn.Typed("/start", locale), cancel: http.RequestAborted);
             }
-            return TypedResults.Created($"/v3/directline/conversations/{own}", tokens.Issue(own));
+            return TypedResults.Created($"/v3/directline/conversations/{own}", tokens.Issue(own, http.Request, WebChatFeed.Start));
         }
         var id = Base64Url(RandomNumberGenerator.GetBytes(16));
         await conversations.HandleAsync(id, Channel, UserTurn.Typed("/start", locale), cancel: http.RequestAborted);
-        return TypedResults.Created($"/v3/directline/conversations/{id}", tokens.Issue(id));
+        return TypedResults.Created($"/v3/directline/conversations/{id}", tokens.Issue(id, http.Request, WebChatFeed.Start));
     }
 
     /// <summary>The locale of Direct Line's conversationStartProperties, else the browser's Accept-Language.</summary>
@@ -97,15 +113,43 @@ public static class WebChatApi
         return http.Request.GetTypedHeaders().AcceptLanguage.OrderByDescending(l => l.Quality ?? 1).FirstOrDefault()?.Value.Value;
     }
 
-    /// <summary>Direct Line's reconnect: a fresh token for the caller's own conversation.</summary>
-    private static IResult Reconnect(string id, HttpContext http, Tokens tokens) =>
-        tokens.Authorize(http, id) is null ? TypedResults.Unauthorized() : TypedResults.Ok(tokens.Issue(id));
+    /// <summary>
+    /// Direct Line's reconnect: a fresh token and a stream that replays what came after the watermark; without one, the
+    /// stream carries only what comes after this request.
+    /// </summary>
+    private static async Task<IResult> Reconnect(string id, HttpContext http, Tokens tokens, WebChatFeed feed)
+    {
+        if (tokens.Authorize(http, id) is null)
+        {
+            return TypedResults.Unauthorized();
+        }
+        var watermark = http.Request.Query.TryGetValue("watermark", out var given)
+            ? (string.IsNullOrEmpty(given) ? WebChatFeed.Start : given.ToString())
+            : await feed.EndAsync(id, http.RequestAborted);
+        return TypedResults.Ok(tokens.Issue(id, http.Request, watermark));
+    }
+
+    /// <summary>The stream, pre-authorised by its URL's short-lived token (a browser's WebSocket cannot send a header).</summary>
+    private static async Task<IResult> OpenStream(string id, string? t, HttpContext http, Tokens tokens, WebChatStreams streams, BlockedConversations blocked)
+    {
+        if (tokens.StreamWatermark(t, id) is not { } watermark)
+        {
+            return TypedResults.Unauthorized();
+        }
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            return TypedResults.BadRequest();
+        }
+        using var socket = await http.WebSockets.AcceptWebSocketAsync();
+        await streams.RunAsync(id, watermark, socket, () => blocked.Contains(id), http.RequestAborted);
+        return TypedResults.Empty;
+    }
 
     private static IResult RefreshToken(HttpContext http, Tokens tokens) =>
         tokens.Authorize(http, id: null) is { } id ? TypedResults.Ok(tokens.Issue(id)) : TypedResults.Unauthorized();
 
     private static async Task<IResult> PostActivity(string id, HttpContext http, ConversationService conversations, Tokens tokens, FinalReplies finals,
-        Echoes echoes, BotDb db)
+        Echoes echoes, BotDb db, WebChatStreams streams)
     {
         if (tokens.Authorize(http, id) is null)
         {
@@ -116,52 +160,145 @@ public static class WebChatApi
         {
             return error;
         }
+        return await HandleAsync(id, activity!, activity!.Type == "message" ? ToTurn(activity) : null, http, conversations, finals, echoes, db, streams);
+    }
+
+    /// <summary>Echoes the person's activity (if their client waits for it) and runs the turn, if any; the answer is the activity's id.</summary>
+    private static async Task<IResult> HandleAsync(string id, Activity activity, UserTurn? turn, HttpContext http, ConversationService conversations,
+        FinalReplies finals, Echoes echoes, BotDb db, WebChatStreams streams)
+    {
         var activityId = $"{id}|u{Base64Url(RandomNumberGenerator.GetBytes(6))}";
-        if (activity!.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("clientActivityID", out _))
+        if (activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("clientActivityID", out _))
         {
             // Web Chat marks its message sent when it reads it back; the echo lives in memory only.
             var last = await db.Outbox.Where(m => m.ConversationKey == id).MaxAsync(m => (long?)m.Id, http.RequestAborted) ?? 0;
             echoes.Add(id, last, activity with { Id = activityId, Conversation = new ConversationAccount(id), Timestamp = DateTimeOffset.UtcNow, ChannelId = Channel });
+            streams.Changed(id);
         }
-        if (activity.Type != "message")
+        if (turn is null)
         {
             return TypedResults.Ok(new { id = activityId });   // typing, events: nothing to do
         }
-        var result = await conversations.HandleAsync(id, Channel, ToTurn(activity), cancel: http.RequestAborted);
+        streams.Typing(id);
+        var result = await conversations.HandleAsync(id, Channel, turn, cancel: http.RequestAborted);
         if (result!.Effect != TurnEffect.None)
         {
             echoes.Forget(id);
             finals.Keep(id, result.Messages);
+            streams.End(id);   // the last words go out, then the socket closes
         }
         return TypedResults.Ok(new { id = activityId });
     }
 
-    private static async Task<IResult> GetActivities(string id, string? watermark, HttpContext http, BotDb db, Tokens tokens, FinalReplies finals,
-        Echoes echoes, Sealed secrets)
+    /// <summary>
+    /// Web Chat's attachment upload. Files are not read or kept: their bytes are dropped as they arrive, and the person is
+    /// told so in their language, with the question again.
+    /// </summary>
+    private static async Task<IResult> Upload(string id, HttpContext http, ConversationService conversations, Tokens tokens, FinalReplies finals,
+        Echoes echoes, BotDb db, WebChatStreams streams)
     {
         if (tokens.Authorize(http, id) is null)
         {
             return TypedResults.Unauthorized();
         }
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxUploadBytes;
+        }
+        var activity = new Activity { Type = "message", From = new ChannelAccount("user", Role: "user") };
+        try
+        {
+            if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type)
+                && Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(type.Boundary).Value is { Length: > 0 and <= 200 } boundary)
+            {
+                var reader = new Microsoft.AspNetCore.WebUtilities.MultipartReader(boundary, http.Request.Body) { BodyLengthLimit = MaxUploadBytes };
+                var drop = new byte[16 * 1024];
+                while (await reader.ReadNextSectionAsync(http.RequestAborted) is { } section)
+                {
+                    if (section.ContentType?.StartsWith("application/vnd.microsoft.activity", StringComparison.OrdinalIgnoreCase) == true
+                        && await ActivityJson.ReadAsync(section.Body, MaxBodyBytes, http.RequestAborted) is { } sent)
+                    {
+                        // The person's words, for the echo only; the files and their names are dropped.
+                        activity = sent with { Attachments = null };
+                        continue;
+                    }
+                    while (await section.Body.ReadAsync(drop, http.RequestAborted) > 0)
+                    {
+                    }
+                }
+            }
+            else
+            {
+                await http.Request.Body.CopyToAsync(Stream.Null, http.RequestAborted);
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            return TypedResults.BadRequest();
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return PublicEndpoints.PayloadTooLarge(http);
+        }
+        return await HandleAsync(id, activity, UserTurn.Unreadable(activity.Locale), http, conversations, finals, echoes, db, streams);
+    }
+
+    /// <param name="wait">Long polling (the embedded page where WebSockets are blocked): with nothing new, wait up to 25 s for it.</param>
+    private static async Task<IResult> GetActivities(string id, string? watermark, bool? wait, HttpContext http, Tokens tokens, WebChatFeed feed,
+        WebChatStreams streams)
+    {
+        if (tokens.Authorize(http, id) is null)
+        {
+            return TypedResults.Unauthorized();
+        }
+        var changed = wait == true ? streams.WaitAsync(id, http.RequestAborted) : null;   // before reading: a change meanwhile is not missed
+        var set = await feed.ReadAsync(id, watermark, http.RequestAborted);
+        if (changed is not null && set.Activities.Count == 0)
+        {
+            await changed;
+            set = await feed.ReadAsync(id, watermark, http.RequestAborted);
+        }
+        return TypedResults.Ok(set);
+    }
+}
+
+/// <summary>A conversation's activities after a watermark: replies from the outbox, the person's echoes, the last words of /exit and /forget.</summary>
+public sealed class WebChatFeed(BotDb db, FinalReplies finals, Echoes echoes, Sealed secrets)
+{
+    /// <summary>The watermark before anything of a conversation.</summary>
+    public const string Start = "0";
+
+    /// <summary>The watermark after everything there is now.</summary>
+    public async Task<string> EndAsync(string id, CancellationToken cancel)
+    {
+        var last = await db.Outbox.Where(m => m.ConversationKey == id).MaxAsync(m => (long?)m.Id, cancel) ?? 0;
+        return $"{last.ToString(CultureInfo.InvariantCulture)}.{echoes.Sequence.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    public async Task<ActivitySet> ReadAsync(string id, string? watermark, CancellationToken cancel)
+    {
         // The watermark is the last reply's outbox id, then ".n" once echoes were read: n is the last echo seen.
         var parts = (watermark ?? "").Split('.');
         var after = long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : 0;
         var echoesSeen = parts.Length > 1 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var e) ? e : 0;
         var rows = await db.Outbox.AsNoTracking()
             .Where(m => m.ConversationKey == id && m.Id > after)
-            .OrderBy(m => m.Id).Take(100).ToListAsync(http.RequestAborted);
-        var replies = rows.Select(row => (Position: row.Id, Order: 0L, Activity: ToActivity(id, row.Id.ToString("D7", CultureInfo.InvariantCulture),
+            .OrderBy(m => m.Id).Take(100).ToListAsync(cancel);
+        var replies = rows.Select(row => (Position: row.Id, Order: 0L, Activity: WebChatApi.ToActivity(id, row.Id.ToString("D7", CultureInfo.InvariantCulture),
             row.CreatedAt, row.Message(secrets))));
         var echoed = echoes.After(id, echoesSeen);
         var activities = replies.Concat(echoed.Select(x => (Position: x.AfterReply, Order: x.Sequence, x.Activity)))
             .OrderBy(x => x.Position).ThenBy(x => x.Order).Select(x => x.Activity)
-            .Concat(finals.Take(id).Select((m, i) => ToActivity(id, "f" + i.ToString(CultureInfo.InvariantCulture), DateTime.UtcNow, m)))
+            .Concat(finals.Take(id).Select((m, i) => WebChatApi.ToActivity(id, "f" + i.ToString(CultureInfo.InvariantCulture), DateTime.UtcNow, m)))
             .ToList();
         var next = (rows.Count > 0 ? rows[^1].Id : after).ToString(CultureInfo.InvariantCulture);
         var lastEcho = echoed.Count > 0 ? echoed[^1].Sequence : echoesSeen;
-        return TypedResults.Ok(new { activities, watermark = lastEcho > 0 ? $"{next}.{lastEcho.ToString(CultureInfo.InvariantCulture)}" : next });
+        return new ActivitySet(activities, lastEcho > 0 ? $"{next}.{lastEcho.ToString(CultureInfo.InvariantCulture)}" : next);
     }
+}
 
+public static partial class WebChatApi
+{
     private static UserTurn ToTurn(Activity activity)
     {
         var locale = activity.Locale;
@@ -169,13 +306,19 @@ public static class WebChatApi
         {
             return UserTurn.Pressed(value.GetString()!, locale);
         }
+        // Web Chat sends a postBack's string value as the text, marked in channelData.
+        if (activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("postBack", out var postBack)
+            && postBack.ValueKind == JsonValueKind.True && activity.Text is { Length: > 0 } pressed)
+        {
+            return UserTurn.Pressed(pressed, locale);
+        }
         var text = activity.Text ?? "";
         // Over-long or control-character text is not an answer: the bot asks again, clearly.
         text = text.Length > MaxTextLength ? "" : new string(text.Where(c => !char.IsControl(c) || c == '\n').ToArray());
         return UserTurn.Typed(text, locale);
     }
 
-    private static Activity ToActivity(string conversationId, string sequence, DateTime at, BotMessage message) => new()
+    internal static Activity ToActivity(string conversationId, string sequence, DateTime at, BotMessage message) => new()
     {
         Type = "message",
         Id = $"{conversationId}|{sequence}",
@@ -194,7 +337,10 @@ public static class WebChatApi
 /// <summary>Short-lived per-conversation tokens: one conversation's token cannot read another's activities.</summary>
 public sealed class Tokens(IDataProtectionProvider protection, Microsoft.Extensions.Options.IOptions<WebChatOptions> options)
 {
+    /// <summary>A stream URL must be used within this (as Direct Line's): the socket it opens lives on.</summary>
+    private static readonly TimeSpan StreamLifetime = TimeSpan.FromSeconds(60);
     private readonly ITimeLimitedDataProtector _protector = protection.CreateProtector("webchat-token").ToTimeLimitedDataProtector();
+    private readonly ITimeLimitedDataProtector _streams = protection.CreateProtector("webchat-stream").ToTimeLimitedDataProtector();
 
     public object Issue(string conversationId) => new
     {
@@ -202,6 +348,34 @@ public sealed class Tokens(IDataProtectionProvider protection, Microsoft.Extensi
         token = _protector.Protect(conversationId, options.Value.TokenLifetime),
         expires_in = (int)options.Value.TokenLifetime.TotalSeconds,
     };
+
+    /// <summary>A token, and the URL of a stream of this conversation from <paramref name="watermark"/> on.</summary>
+    public object Issue(string conversationId, HttpRequest request, string watermark)
+    {
+        var t = _streams.Protect(conversationId + " " + watermark, StreamLifetime);
+        var scheme = request.IsHttps ? "wss" : "ws";
+        return new
+        {
+            conversationId,
+            token = _protector.Protect(conversationId, options.Value.TokenLifetime),
+            expires_in = (int)options.Value.TokenLifetime.TotalSeconds,
+            streamUrl = $"{scheme}://{request.Host}{request.PathBase}/v3/directline/conversations/{conversationId}/stream?t={Uri.EscapeDataString(t)}",
+        };
+    }
+
+    /// <summary>The watermark a stream URL's token was issued with, if it is this conversation's and still fresh; otherwise null.</summary>
+    public string? StreamWatermark(string? t, string id)
+    {
+        try
+        {
+            var bound = t is null ? null : _streams.Unprotect(t).Split(' ', 2);
+            return bound is [var owner, var watermark] && owner == id ? watermark : null;
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The conversation the bearer token belongs to, or null; with an id, it must be that one.</summary>
     public string? Authorize(HttpContext http, string? id)
@@ -258,6 +432,18 @@ public sealed class Echoes(TimeProvider clock)
     private readonly Dictionary<string, List<(long AfterReply, long Sequence, DateTimeOffset At, Activity Activity)>> _echoes = [];
     // One counter for all conversations, starting from the clock, so a watermark from before a restart hides no new echo.
     private long _sequence = clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The last echo's sequence number so far: a watermark with it skips every echo until now.</summary>
+    public long Sequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sequence;
+            }
+        }
+    }
 
     public void Add(string id, long afterReply, Activity activity)
     {

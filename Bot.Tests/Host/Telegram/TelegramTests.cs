@@ -289,7 +289,7 @@ public class TelegramTests
         {
             var before = user.Sent.Count;
             api.Enqueue(update());
-            await TelegramUser.WaitAsync(() => user.Sent.Skip(before).FirstOrDefault(c => TelegramUser.Text(c) == En.Text("telegram.unsupported")));
+            await TelegramUser.WaitAsync(() => user.Sent.Skip(before).FirstOrDefault(c => TelegramUser.Text(c) == En.Text("input.unsupported")));
         }
         // A group the bot was added to: ignored by design.
         var group = user.TextUpdate("/start");

@@ -1,0 +1,311 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Bot.Host.Storage;
+using Bot.Host.Turns;
+
+namespace Bot.Host.Channels.WebChat;
+
+/// <summary>
+/// Direct Line's stream: one WebSocket per conversation that carries ActivitySets (the same activities as GET, after the
+/// watermark it was opened with), the bot's typing and an empty keep-alive message now and then. Long polls wait here too.
+/// Memory per socket is a few small objects: no buffer is held while a socket waits.
+/// </summary>
+public sealed class WebChatStreams(IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<WebChatStreams> log)
+    : BackgroundService, IReplyObserver, IRevocationObserver
+{
+    /// <summary>Often enough for proxies (nginx closes an idle proxied connection after 60 s by default) and for clients to notice a dead host.</summary>
+    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(20);
+    /// <summary>A long poll with nothing new answers after this, below the usual proxy read timeout.</summary>
+    public static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(25);
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+    private static readonly ChannelAccount Bot = new("bot", "Bot", "bot");
+
+    private readonly ConcurrentDictionary<string, OpenStream> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _polls = new(StringComparer.Ordinal);
+
+    /// <summary>Sockets open now.</summary>
+    public int Count => _open.Count;
+
+    /// <summary>Something new for the conversation (a reply, an echo): its socket sends it, its long poll answers.</summary>
+    public void Changed(string id)
+    {
+        if (_open.TryGetValue(id, out var stream))
+        {
+            stream.Wake(changed: true);
+        }
+        if (_polls.TryRemove(id, out var poll))
+        {
+            poll.TrySetResult();
+        }
+    }
+
+    void IReplyObserver.Committed(string conversationKey) => Changed(conversationKey);
+
+    /// <summary>Blocked: the socket closes at once, nothing more is sent.</summary>
+    void IRevocationObserver.Revoked(string conversationKey) => Close(conversationKey, Closing.Revoked);
+
+    /// <summary>The bot is working on the person's message: Web Chat shows it typing. Over the socket only, never stored.</summary>
+    public void Typing(string id)
+    {
+        if (_open.TryGetValue(id, out var stream))
+        {
+            stream.Typing();
+        }
+    }
+
+    /// <summary>/exit or /forget: the last words (kept for the next read) go out, then the socket closes.</summary>
+    public void End(string id)
+    {
+        if (_open.TryGetValue(id, out var stream))
+        {
+            stream.Close(Closing.Ended);
+        }
+        if (_polls.TryRemove(id, out var poll))
+        {
+            poll.TrySetResult();
+        }
+    }
+
+    private void Close(string id, Closing closing)
+    {
+        if (_open.TryGetValue(id, out var stream))
+        {
+            stream.Close(closing);
+        }
+    }
+
+    /// <summary>Waits until something new arrives for the conversation, or the long poll's time is up; call before reading, so nothing is missed.</summary>
+    public Task WaitAsync(string id, CancellationToken cancel)
+    {
+        var poll = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_polls.TryGetValue(id, out var earlier) && _polls.TryUpdate(id, poll, earlier))
+        {
+            earlier.TrySetResult();   // one long poll per conversation: the older one answers now
+        }
+        else
+        {
+            _polls[id] = poll;
+        }
+        return poll.Task.WaitAsync(LongPoll, cancel).ContinueWith(_ => _polls.TryRemove(new(id, poll)), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Runs one accepted socket until it closes. A newer socket of the same conversation closes this one ("collision").</summary>
+    /// <param name="revoked">Checked once the socket is listed, so a revocation while it opened closes it too.</param>
+    public async Task RunAsync(string id, string watermark, WebSocket socket, Func<bool> revoked, CancellationToken aborted)
+    {
+        var stream = new OpenStream(watermark);
+        _open.AddOrUpdate(id, stream, (_, older) =>
+        {
+            older.Close(Closing.Collision);
+            return stream;
+        });
+        if (revoked())
+        {
+            stream.Close(Closing.Revoked);
+        }
+        using var gone = aborted.Register(() => stream.Close(Closing.Gone));
+        using var stopping = lifetime.ApplicationStopping.Register(() => stream.Close(Closing.Restarting));
+        var receiving = ReceiveAsync(socket, stream);
+        try
+        {
+            await SendAsync(id, socket, stream);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            log.LogDebug("Stream {ConversationKey} ended: {Reason}", Pseudonym.Of(id), e.GetType().Name);
+        }
+        finally
+        {
+            _open.TryRemove(new(id, stream));
+            if (await Task.WhenAny(receiving, Task.Delay(CloseTimeout, CancellationToken.None)) != receiving)
+            {
+                socket.Abort();
+            }
+            await receiving;
+        }
+    }
+
+    private async Task SendAsync(string id, WebSocket socket, OpenStream stream)
+    {
+        while (true)
+        {
+            var (changed, keepAlive, closing) = await stream.NextAsync();
+            if (closing is Closing.Gone)
+            {
+                return;   // the connection dropped: nothing can be sent any more
+            }
+            if (closing is null or Closing.Ended)   // the last words of /exit and /forget still go out
+            {
+                var typing = stream.TakeTyping();
+                // Read on each change rather than handed the rows: the socket sends exactly what GET would, in the same order.
+                var set = changed || closing is Closing.Ended ? await ReadAsync(id, stream.Watermark) : null;
+                var activities = Enumerable.Range(0, typing).Select(_ => TypingActivity(id)).Concat(set?.Activities ?? []).ToList();
+                if (activities.Count > 0)
+                {
+                    await SendTextAsync(socket, JsonSerializer.SerializeToUtf8Bytes(
+                        new ActivitySet(activities, set?.Watermark ?? stream.Watermark), ActivityJson.Options));
+                }
+                else if (keepAlive && closing is null)
+                {
+                    await SendTextAsync(socket, []);   // Direct Line's keep-alive: an empty message
+                }
+                stream.Watermark = set?.Watermark ?? stream.Watermark;
+            }
+            if (closing is { } reason)
+            {
+                using var timeout = new CancellationTokenSource(CloseTimeout);
+                await socket.CloseOutputAsync(Status(reason), Description(reason), timeout.Token);
+                return;
+            }
+        }
+    }
+
+    private async Task<ActivitySet> ReadAsync(string id, string watermark)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<WebChatFeed>().ReadAsync(id, watermark, CancellationToken.None);
+    }
+
+    private static async Task SendTextAsync(WebSocket socket, byte[] utf8)
+    {
+        using var timeout = new CancellationTokenSource(SendTimeout);   // a client that stopped reading does not hold the socket for ever
+        await socket.SendAsync(utf8, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+    }
+
+    /// <summary>Reads what the client sends (only keep-alives and the close) until the socket closes.</summary>
+    private static async Task ReceiveAsync(WebSocket socket, OpenStream stream)
+    {
+        var buffer = new byte[16];   // nothing the client sends is read: a small buffer, drained
+        try
+        {
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    stream.Close(Closing.ClientClosed);
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            stream.Close(Closing.Gone);
+        }
+    }
+
+    private long _typing;
+
+    private Activity TypingActivity(string id) => new()
+    {
+        Type = "typing",
+        Id = $"{id}|t{Interlocked.Increment(ref _typing).ToString(CultureInfo.InvariantCulture)}",
+        Timestamp = DateTimeOffset.UtcNow,
+        ChannelId = WebChatApi.Channel,
+        From = Bot,
+        Conversation = new ConversationAccount(id),
+    };
+
+    /// <summary>Wakes every socket once per <see cref="KeepAlive"/>: one timer for all of them.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(KeepAlive);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                foreach (var stream in _open.Values)
+                {
+                    stream.Wake(keepAlive: true);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    private enum Closing { Collision, Ended, Revoked, Restarting, ClientClosed, Gone }
+
+    /// <summary>One open socket's position and what it has to do next; woken by changes, the keep-alive timer or a close.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001",
+        Justification = "Its semaphore holds no wait handle; a late wake after the socket closed must not throw into the turn that woke it")]
+    private sealed class OpenStream(string watermark)
+    {
+        private readonly SemaphoreSlim _wake = new(0);
+        private readonly Lock _gate = new();
+        private int _signalled, _changed = 1, _keepAlive, _typing;
+        private Closing? _closing;
+
+        public string Watermark { get; set; } = watermark;
+
+        public void Wake(bool changed = false, bool keepAlive = false)
+        {
+            if (changed)
+            {
+                Volatile.Write(ref _changed, 1);
+            }
+            if (keepAlive)
+            {
+                Volatile.Write(ref _keepAlive, 1);
+            }
+            if (Interlocked.Exchange(ref _signalled, 1) == 0)
+            {
+                _wake.Release();
+            }
+        }
+
+        public void Typing()
+        {
+            Interlocked.Increment(ref _typing);
+            Wake();
+        }
+
+        public int TakeTyping() => Math.Min(Interlocked.Exchange(ref _typing, 0), 1);
+
+        public void Close(Closing closing)
+        {
+            lock (_gate)
+            {
+                _closing ??= closing;
+            }
+            Wake();
+        }
+
+        public async Task<(bool Changed, bool KeepAlive, Closing? Closing)> NextAsync()
+        {
+            await _wake.WaitAsync();
+            Volatile.Write(ref _signalled, 0);
+            Closing? closing;
+            lock (_gate)
+            {
+                closing = _closing;
+            }
+            return (Interlocked.Exchange(ref _changed, 0) == 1, Interlocked.Exchange(ref _keepAlive, 0) == 1, closing);
+        }
+    }
+
+    /// <summary>What the close frame says, per reason.</summary>
+    private static WebSocketCloseStatus Status(Closing closing) => closing switch
+    {
+        Closing.Collision or Closing.Revoked => WebSocketCloseStatus.PolicyViolation,
+        Closing.Restarting => WebSocketCloseStatus.EndpointUnavailable,
+        _ => WebSocketCloseStatus.NormalClosure,
+    };
+
+    private static string Description(Closing closing) => closing switch
+    {
+        Closing.Collision => "collision",
+        Closing.Revoked => "revoked",
+        Closing.Restarting => "restarting",
+        _ => "ended",
+    };
+}
+
+/// <summary>Direct Line's ActivitySet: what GET and the stream send.</summary>
+public sealed record ActivitySet(IReadOnlyList<Activity> Activities, string Watermark);
