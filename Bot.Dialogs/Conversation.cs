@@ -490,7 +490,8 @@ public sealed class Conversation
     {
         var level = ScreeningFlow.Assess(_state, Pack, Plan);
         var forms = ScreeningFlow.LikelyForms(_state, Pack, Plan);
-        var text = Text("result." + level.ToString().ToLowerInvariant());
+        // After "someone is in danger" a result without signs still puts 102 / 112 first.
+        var text = Text("result." + level.ToString().ToLowerInvariant() + (level == Level.None && _state.InDanger ? ".danger" : ""));
         if (forms.Count > 0 && level != Level.None)
         {
             var names = forms.Select(f => Pack.Sections.First(s => s.Key == "what/" + f.Key()).Title);
