@@ -465,7 +465,7 @@ public sealed class Conversation
             Step.Result => ResultText(),
             Step.Rights => RightsCardPages.Page(Pack, _state.RightsPage),
             Step.Destination => Text(SaidMinor ? "destination.ask.minor" : "destination.ask"),
-            Step.Consent => ConsentText(),
+            Step.Consent => ConsentScreen(),
             _ => Text(Kebab(_state.Step) + ".ask"),
         };
         var prefix = _state.Prompt.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
@@ -502,6 +502,10 @@ public sealed class Conversation
 
     private string ConsentText() => Text(_state.Destination == Dialogs.Destination.Police ? "consent.ask.police" : "consent.ask.hotline");
 
+    /// <summary>Clause 7: the consent text, then exactly the lines that will be sent.</summary>
+    private string ConsentScreen() => ConsentText() + "\n\n" + string.Join("\n",
+        Bot.Dialogs.Screening.ConsentPreview.Lines(Bot.Dialogs.Screening.ConsentPreview.Pending(_state, Pack, Plan), Pack).Select(line => "• " + line));
+
     private void BeginScreening(bool abroad)
     {
         _state.Abroad = abroad;
@@ -524,7 +528,7 @@ public sealed class Conversation
             ScreeningFlow.Assess(_state, Pack, Plan), ScreeningFlow.LikelyForms(_state, Pack, Plan),
             _state.Minor, _state.Abroad == true, urgent, _state.Gender ?? Dialogs.Gender.NoPreference,
             _state.Destination ?? Dialogs.Destination.Hotline, now, ConsentVersion(),
-            ScreeningFlow.Summary(_state, Pack, Plan));
+            Bot.Dialogs.Screening.ConsentPreview.Agreed(_state, Pack, Plan, now, ConsentVersion()));
         Say(_state.Destination == Dialogs.Destination.Police ? "waiting.found.police" : "waiting.found.hotline");
     }
 
