@@ -104,6 +104,26 @@ public class WordingTests
     public void A_witness_is_asked_about_the_person(string code) =>
         Assert.Empty(Content[code].Indicators.Values.Where(i => !Regex.IsMatch(i.Witness, ByLanguage[code].Person, RegexOptions.IgnoreCase)).Select(i => $"{i.Id}: {i.Witness}"));
 
+    [Theory, InlineData("kk"), InlineData("ru")]
+    public async Task A_child_is_addressed_as_sen_on_every_screen_after_giving_their_age(string code)
+    {
+        var chat = new Bot.Tests.Dialogs.Chat(code);
+        await chat.Intake("self", "under18");
+        var afterAge = chat.Turns.Count - 2;   // the turn that answered the age shows the next question
+        await chat.AnswerScreening(choice => chat.OptionFor(choice, Form.Labour), _ => "yes");
+        await chat.Press("talk");
+        await chat.Press("woman");
+        await chat.Press("police");
+        await chat.Press("agree");
+
+        var card = Enumerable.Range(0, Bot.Dialogs.Rights.RightsCardPages.Count).Select(page => Bot.Dialogs.Rights.RightsCardPages.Page(chat.Pack, page));
+        var shown = chat.Turns.Skip(afterAge).SelectMany(t => t.Messages).Select(m => m.Text)
+            .Where(text => !card.Contains(text))   // the information card is the seed's own wording
+            .Select(text => ("screen", text));
+        Assert.NotEmpty(shown);
+        Assert.Empty(Matching(shown, ByLanguage[code].AdultAddress));
+    }
+
     [Fact]
     public void The_rules_catch_what_they_are_for()
     {
