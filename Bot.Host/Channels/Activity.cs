@@ -17,6 +17,8 @@ public sealed record Activity
     public ConversationAccount? Conversation { get; init; }
     public string? Text { get; init; }
     public string? Locale { get; init; }
+    /// <summary>expectingInput when options are shown (a question waits for its answer), acceptingInput otherwise.</summary>
+    public string? InputHint { get; init; }
     /// <summary>A postBack's value: the pressed option's id.</summary>
     public JsonElement? Value { get; init; }
     public string? ReplyToId { get; init; }

@@ -46,11 +46,12 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     /// <param name="program">Another program and its arguments that answers /health (the benchmark's bare endpoint).</param>
+    /// <param name="port">The port of an earlier host: a restart at the same address, as clients know it.</param>
     public static async Task<HostProcess> StartAsync(string? dataPath = null, IReadOnlyDictionary<string, string>? settings = null,
-        string[]? program = null)
+        string[]? program = null, int? port = null)
     {
         dataPath ??= Directory.CreateTempSubdirectory("bot-data-").FullName;
-        var host = new HostProcess(program ?? ["Bot.Host.dll"], dataPath, FreePort(), settings ?? new Dictionary<string, string>());
+        var host = new HostProcess(program ?? ["Bot.Host.dll"], dataPath, port ?? FreePort(), settings ?? new Dictionary<string, string>());
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {

@@ -53,6 +53,7 @@ public sealed class ConnectorSender(IHttpClientFactory http, ConnectorTokens tok
             Conversation = new ConversationAccount(address.ConversationId),
             ReplyToId = address.ReplyToId,
             Locale = address.Locale,
+            InputHint = message.Options.Count > 0 ? "expectingInput" : "acceptingInput",
             Text = message.Text,
             SuggestedActions = actions.Count == 0 || card ? null
                 : new SuggestedActions(actions) { To = address.User.Id is { } id ? [id] : null },

@@ -237,9 +237,10 @@ public sealed class WebChatStreams(IServiceScopeFactory scopes, IHostApplication
         Justification = "Its semaphore holds no wait handle; a late wake after the socket closed must not throw into the turn that woke it")]
     private sealed class OpenStream(string watermark)
     {
-        private readonly SemaphoreSlim _wake = new(0);
+        // Signalled and changed from the start: the first read (what came after the watermark) happens at once.
+        private readonly SemaphoreSlim _wake = new(1);
         private readonly Lock _gate = new();
-        private int _signalled, _changed = 1, _keepAlive, _typing;
+        private int _signalled = 1, _changed = 1, _keepAlive, _typing;
         private Closing? _closing;
 
         public string Watermark { get; set; } = watermark;

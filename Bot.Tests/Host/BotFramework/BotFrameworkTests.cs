@@ -119,6 +119,9 @@ public class BotFrameworkTests
         Assert.Equal("user-1", reply.GetProperty("recipient").GetProperty("id").GetString());
         Assert.Equal("en-US", reply.GetProperty("locale").GetString());
         Assert.Equal("postBack", reply.GetProperty("suggestedActions").GetProperty("actions")[0].GetProperty("type").GetString());
+        Assert.Equal("expectingInput", reply.GetProperty("inputHint").GetString());
+        // A message without options (the escalation's confirmation before the waiting question) only accepts input.
+        Assert.Contains(standIn.Posted, p => !p.Activity.TryGetProperty("suggestedActions", out _) && p.Activity.GetProperty("inputHint").GetString() == "acceptingInput");
         // The outbound token was fetched once and reused for every reply.
         Assert.Equal(1, standIn.TokenRequests);
         Assert.True(standIn.Posted.Count > 11);
