@@ -12,6 +12,8 @@ export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 
 # Microsoft's botframework-directlinejs, run by Node from the Direct Line tests (Node 20 is on the machine).
 (cd Bot.Tests/DirectLineJs && npm ci --no-audit --no-fund --ignore-scripts)
+# Microsoft's Web Chat, whose webchat.js bundle the browser tests serve from a test-only page (the product never serves it).
+(cd Bot.Tests/WebChat && npm ci --no-audit --no-fund --ignore-scripts --omit=peer)
 
 dotnet build Bot.sln -c Release
 dotnet run --project Bot.Host -c Release --no-build -- check-content

@@ -7,7 +7,11 @@ const log = document.getElementById("log");
 const input = document.getElementById("input");
 let session = JSON.parse(sessionStorage.getItem("chat") || "null");
 let exitUrl = "https://www.google.com/search?q=weather";
-let polling = false;
+let socket = null;          // the stream, while it is open
+let longPolling = false;    // WebSockets blocked on the way (or this chat open in another tab): long polls instead
+let failedOpens = 0;        // streams that never opened although the host answered
+let retry = 0;
+const status = document.getElementById("status");
 
 function save() { sessionStorage.setItem("chat", JSON.stringify(session)); }
 
@@ -23,42 +27,93 @@ async function call(method, path, body) {
 
 async function start() {
   fetch("/webchat/settings").then(r => r.json()).then(s => { exitUrl = s.exitUrl; }).catch(() => {});
-  if (!session) await restart();
+  if (!session) {
+    try { await restart(); } catch { return later(start); }
+  }
   session.transcript.forEach(render);
-  await poll();
-  setInterval(poll, 1500);
+  connect();
   setInterval(refreshToken, 10 * 60 * 1000);
 }
 
 async function refreshToken() {
-  try { const fresh = await call("POST", "/tokens/refresh"); session.token = fresh.token; save(); } catch { /* next poll retries */ }
+  try { const fresh = await call("POST", "/tokens/refresh"); session.token = fresh.token; save(); } catch { /* the next reconnect gets a new one */ }
 }
 
-async function poll() {
-  if (polling || !session) return;
-  polling = true;
+const path = () => `/conversations/${encodeURIComponent(session.id)}`;
+
+// A quiet line while the host cannot be reached (a restart, a tunnel); never an error page.
+function reconnecting(on) { status.hidden = !on; }
+
+function later(what) {
+  reconnecting(true);
+  retry = Math.min(retry + 1, 5);
+  setTimeout(what, 500 * 2 ** retry);
+}
+
+// The stream. Each (re)connect asks for a stream from our watermark, so nothing is lost across a host restart.
+async function connect() {
+  if (longPolling) return longPoll();
+  let fresh;
   try {
-    const page = await call("GET", `/conversations/${encodeURIComponent(session.id)}/activities?watermark=${session.watermark}`);
-    for (const activity of page.activities) {
-      const item = { from: "bot", text: activity.text || "", options: activity.suggestedActions?.actions || [] };
-      session.transcript.push(item);
-      render(item);
-    }
-    session.watermark = page.watermark;
-    save();
+    fresh = await call("GET", `${path()}?watermark=${encodeURIComponent(session.watermark)}`);
   } catch (error) {
-    // A token that has expired (a phone asleep for an hour): begin a new conversation.
-    // Anything else means offline for a moment: the next poll catches up.
-    if (error.message === "401") await restart();
+    if (error.message !== "401") return later(connect);
+    try { await restart(); } catch { return later(connect); }   // a token that expired while the phone slept
+    return connect();
   }
-  polling = false;
+  session.token = fresh.token;
+  save();
+  const ws = new WebSocket(fresh.streamUrl);
+  let opened = false, quiet = 0;
+  const watch = () => { clearTimeout(quiet); quiet = setTimeout(() => ws.close(), 50000); };   // keep-alives come every 20 s
+  ws.onopen = () => { opened = true; failedOpens = 0; retry = 0; reconnecting(false); watch(); };
+  ws.onmessage = event => { watch(); if (event.data) receive(JSON.parse(event.data)); };
+  ws.onclose = event => {
+    clearTimeout(quiet);
+    socket = null;
+    if (event.reason === "ended" || event.reason === "revoked") return;
+    // Open in another tab too ("collision"), or a proxy that refuses WebSockets: both keep working by long polling.
+    if (event.reason === "collision" || (!opened && ++failedOpens >= 2)) { longPolling = true; return longPoll(); }
+    later(connect);
+  };
+  socket = ws;
 }
 
+async function longPoll() {
+  while (session) {
+    try {
+      receive(await call("GET", `${path()}/activities?watermark=${encodeURIComponent(session.watermark)}&wait=true`));
+      retry = 0;
+      reconnecting(false);
+    } catch (error) {
+      if (error.message === "401") {
+        try { await restart(); continue; } catch { /* the host is away: wait as below */ }
+      }
+      reconnecting(true);
+      retry = Math.min(retry + 1, 5);
+      await new Promise(resolve => setTimeout(resolve, 500 * 2 ** retry));
+    }
+  }
+}
+
+function receive(set) {
+  for (const activity of set.activities) {
+    if (activity.type !== "message" || activity.from?.role !== "bot") continue;   // typing, echoes of our own words
+    const item = { from: "bot", text: activity.text || "", options: activity.suggestedActions?.actions || [] };
+    session.transcript.push(item);
+    render(item);
+  }
+  session.watermark = set.watermark;
+  save();
+}
+
+// A new conversation; until the host answers, the old session stays (and is tried again).
 async function restart() {
+  const response = await fetch(api + "/conversations", { method: "POST", headers: { "Content-Type": "application/json" } });
+  if (!response.ok) throw new Error(String(response.status));
+  const created = await response.json();
   sessionStorage.clear();
-  session = null;
   log.replaceChildren();
-  const created = await call("POST", "/conversations");
   session = { id: created.conversationId, token: created.token, watermark: "0", transcript: [] };
   save();
 }
@@ -96,7 +151,6 @@ async function send(activity, shown) {
   } catch {
     render({ from: "bot", text: "⚠ Not sent. Check the connection and try again.", options: [] });
   }
-  await poll();
 }
 
 document.getElementById("composer").addEventListener("submit", event => {

@@ -1,15 +1,23 @@
 // Walks a conversation with Microsoft's botframework-directlinejs against the host's Direct Line endpoints,
-// as a website embedding Web Chat would: node walk.js <domain> <token> <button title>...
-// Prints one JSON line: the conversation id, every bot text, the last prompt, and the echoes received.
+// as a website embedding Web Chat would: node [--experimental-websocket] walk.js <domain> <token> websocket|polling <button title>...
+// Prints one JSON line: the conversation id, every bot text, the last prompt, the echoes received, GETs of activities and sockets opened.
 "use strict";
 
-global.XMLHttpRequest = require("xhr2");   // the library's ajax needs the browser's XMLHttpRequest
-// A browser has WebSocket, Node 20 does not; with webSocket: false the library never opens one.
-global.WebSocket = class { constructor() { throw new Error("polling only"); } };
+const [domain, token, mode, ...titles] = process.argv.slice(2);
+const webSocket = mode === "websocket";
+// Counted, to show which way the activities came: GETs of /activities (polling) or sockets opened.
+let gets = 0, sockets = 0;
+const Request = require("xhr2");   // the library's ajax needs the browser's XMLHttpRequest
+global.XMLHttpRequest = class extends Request {
+  open(method, url, ...rest) { if (method === "GET" && /\/activities/.test(url)) gets++; return super.open(method, url, ...rest); }
+};
+// Node 20 has the browser's WebSocket behind --experimental-websocket; with polling the library must never open one.
+if (!webSocket) global.WebSocket = class { constructor() { throw new Error("polling only"); } };
+else if (typeof WebSocket === "undefined") throw new Error("run node with --experimental-websocket");
+else global.WebSocket = class extends WebSocket { constructor(url) { super(url); sockets++; } };
 const { DirectLine } = require("botframework-directlinejs");
 
-const [domain, token, ...titles] = process.argv.slice(2);
-const directLine = new DirectLine({ domain, token, webSocket: false, pollingInterval: 200, timeout: 10000 });
+const directLine = new DirectLine({ domain, token, webSocket, pollingInterval: 200, timeout: 10000 });
 const received = [];
 let wake = () => {};
 directLine.activity$.subscribe(activity => { received.push(activity); wake(); });
@@ -48,6 +56,8 @@ const options = a => (a.suggestedActions && a.suggestedActions.actions) || [];
     texts: received.filter(fromBot).map(a => a.text),
     prompt: prompt.text,
     echoes,
+    gets,
+    sockets,
   }));
   directLine.end();
   process.exit(0);

@@ -1,4 +1,5 @@
 using System.Net;
+using Xunit.Abstractions;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Bot.Content;
@@ -99,5 +100,114 @@ public class WebChatStreamTests
         Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode);
         using var forged = await host.Http.GetAsync(new Uri(wrongConversation.Replace("ws://", "http://", StringComparison.Ordinal)));
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+    }
+}
+
+/// <summary>The stream under many idle sockets and through a host restart.</summary>
+public class WebChatStreamLoadTests(ITestOutputHelper output)
+{
+    private static readonly LanguagePack En = TestContent.Content["en"];
+    private static readonly Dictionary<string, string> Unlimited = new()
+    {
+        ["Abuse:NewConversationsPerMinutePerClient"] = "0", ["Abuse:RequestsPerMinutePerClient"] = "0",
+    };
+
+    [Fact]
+    public async Task Five_hundred_sockets_held_open_for_60_seconds_add_less_than_100_MB_to_the_host()
+    {
+        await using var host = await HostProcess.StartAsync(settings: Unlimited);
+        var chats = new List<WebChatClient>();
+        for (var i = 0; i < 500; i++)
+        {
+            var chat = new WebChatClient(host.Http);
+            await chat.StartAsync();
+            chats.Add(chat);
+        }
+        var before = host.ResidentBytes();
+        var sockets = new List<DirectLineSocket>();
+        try
+        {
+            foreach (var chat in chats)
+            {
+                sockets.Add(await DirectLineSocket.OpenAsync(await chat.ReconnectAsync(chat.Watermark)));
+            }
+            var peak = 0L;
+            for (var second = 0; second < 60; second++)   // bounded: the sockets are held 60 s, then closed
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                peak = Math.Max(peak, host.ResidentBytes());
+            }
+            Assert.All(sockets, s => Assert.False(s.Closed.Task.IsCompleted, "a socket closed while held"));
+            Assert.All(sockets, s => Assert.True(s.KeepAlives >= 2, $"{s.KeepAlives} keep-alives in 60 s"));
+            var growth = peak - before;
+            output.WriteLine($"resident memory {before / 1048576.0:F1} MB before, peak {peak / 1048576.0:F1} MB with 500 sockets: " +
+                $"+{growth / 1048576.0:F1} MB, {growth / 500.0 / 1024:F1} kB per socket");
+            Assert.True(growth < 100L * 1024 * 1024, $"grew by {growth / 1048576.0:F1} MB");
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                await socket.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Every_client_reconnects_after_a_host_restart_and_loses_no_activity()
+    {
+        const int clients = 20;
+        var data = Directory.CreateTempSubdirectory("bot-data-").FullName;
+        var chats = new List<WebChatClient>();
+        var sockets = new List<DirectLineSocket>();
+        int port;
+        await using (var first = await HostProcess.StartAsync(data, Unlimited))
+        {
+            port = first.BaseAddress.Port;
+            for (var i = 0; i < clients; i++)
+            {
+                var chat = new WebChatClient(first.Http);
+                await chat.StartAsync();
+                var socket = await DirectLineSocket.OpenAsync(chat.StreamUrl);
+                var greeting = await socket.NextPromptAsync();
+                await chat.PressEchoedAsync(greeting, En.Text("button.continue"), "c1");
+                await socket.NextPromptAsync();
+                (chats, sockets) = ([.. chats, chat], [.. sockets, socket]);
+            }
+            await first.KillAsync();
+        }
+        await Task.WhenAll(sockets.Select(s => s.Closed.Task.WaitAsync(TimeSpan.FromSeconds(30))));
+
+        await using var second = await HostProcess.StartAsync(data, Unlimited, port: port);
+        var again = new List<DirectLineSocket>();
+        try
+        {
+            for (var i = 0; i < clients; i++)
+            {
+                var (chat, before) = (new WebChatClient(second.Http), chats[i]);
+                chat.Resume(before.ConversationId, before.Token, before.Watermark);
+                // A turn while the client has no socket: its replies wait in the outbox for the reconnect's watermark.
+                var safety = sockets[i].Received.Last(a => DirectLineSocket.FromBot(a) && WebChatClient.Options(a).Count > 0);
+                await chat.PressEchoedAsync(safety, En.Text("button.safe"), "c2");
+                var socket = await DirectLineSocket.OpenAsync(await chat.ReconnectAsync(sockets[i].Watermark));
+                again.Add(socket);
+                var role = await socket.NextPromptAsync();
+                Assert.Contains(WebChatClient.Options(role), o => o.Title == En.Text("button.self"));
+
+                // Everything the bot said, across both sockets, once each and in order: what a fresh read from the start gets.
+                var all = new WebChatClient(second.Http);
+                all.Resume(chat.ConversationId, chat.Token, "0");
+                var expected = (await all.ReadAsync()).Where(DirectLineSocket.FromBot).Select(a => a.GetProperty("id").GetString()).ToList();
+                var streamed = sockets[i].Received.Concat(socket.Received).Where(DirectLineSocket.FromBot).Select(a => a.GetProperty("id").GetString()).ToList();
+                Assert.Equal(expected, streamed);
+            }
+        }
+        finally
+        {
+            foreach (var socket in sockets.Concat(again))
+            {
+                await socket.DisposeAsync();
+            }
+        }
     }
 }

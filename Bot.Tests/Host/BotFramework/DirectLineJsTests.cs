@@ -36,8 +36,10 @@ public class DirectLineJsTests
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    [Fact]
-    public async Task Directlinejs_walks_a_conversation_with_polling_and_gets_its_messages_echoed()
+    [Theory]
+    [InlineData("polling")]
+    [InlineData("websocket")]
+    public async Task Directlinejs_walks_a_conversation_and_gets_its_messages_echoed(string mode)
     {
         var folder = ScriptFolder();
         Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "botframework-directlinejs")),
@@ -45,8 +47,8 @@ public class DirectLineJsTests
         await using var host = await HostProcess.StartAsync();
         var generated = await GenerateTokenAsync(host);
         string[] titles = [Button("continue"), Button("safe"), Button("self")];
-        var start = new ProcessStartInfo("node", [Path.Combine(folder, "walk.js"), new Uri(host.BaseAddress, "v3/directline").ToString(),
-            generated.GetProperty("token").GetString()!, .. titles])
+        var start = new ProcessStartInfo("node", ["--experimental-websocket", Path.Combine(folder, "walk.js"),
+            new Uri(host.BaseAddress, "v3/directline").ToString(), generated.GetProperty("token").GetString()!, mode, .. titles])
         {
             WorkingDirectory = folder,
             RedirectStandardOutput = true,
@@ -63,6 +65,9 @@ public class DirectLineJsTests
         Assert.Equal(generated.GetProperty("conversationId").GetString(), result.GetProperty("conversationId").GetString());
         Assert.Equal(En.Text("age.ask"), result.GetProperty("prompt").GetString());
         Assert.Equal(3, result.GetProperty("echoes").GetInt32());
+        // Over the WebSocket nothing is polled; with polling no socket is opened.
+        var (gets, sockets) = (result.GetProperty("gets").GetInt32(), result.GetProperty("sockets").GetInt32());
+        Assert.True(mode == "websocket" ? gets == 0 && sockets >= 1 : gets > 0 && sockets == 0, $"{gets} GETs of activities, {sockets} sockets");
         // The greeting came once: opening the generated conversation did not start it again.
         Assert.Single(result.GetProperty("texts").EnumerateArray(), t => t.GetString() == En.Text("privacy.ask"));
         // Echoes live in memory only; the host's log carries none of the pressed titles.
