@@ -24,6 +24,9 @@ public static class OperatorSetup
         builder.Services.AddSingleton<ITurnRecorder, TicketRecorder>();
         builder.Services.AddHostedService<NoOperatorWatch>();
         builder.Services.AddSingleton<TicketStatistics>();
+        builder.Services.AddOptions<SignInLimitOptions>().BindConfiguration("Operators:SignIn");
+        builder.Services.AddSingleton<SignInLimits>();
+        builder.Services.AddScoped<OperatorSignIn>();
         builder.Services.AddOperatorIdentity(builder.Configuration)
             .AddSignInManager()
             .AddClaimsPrincipalFactory<OperatorClaims>();
@@ -84,14 +87,14 @@ public static class OperatorSetup
         app.UseAuthorization();
         app.MapOpenApi();
         app.MapGet("/operators/signin", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "signin.html")).AllowAnonymous();
-        app.MapPost("/operators/signin", async (HttpContext http, IAntiforgery antiforgery, SignInManager<OperatorUser> signIn, ILogger<OperatorUser> log) =>
+        app.MapPost("/operators/signin", async (HttpContext http, IAntiforgery antiforgery, OperatorSignIn signIn) =>
         {
             var (form, refused) = await ReadFormAsync(http, antiforgery);
             if (form is null)
             {
                 return refused!;
             }
-            return await SignInAsync(signIn, form["login"].ToString(), form["password"].ToString(), form["code"].ToString(), log) switch
+            return (await signIn.SignInAsync(http, form["login"].ToString(), form["password"].ToString(), form["code"].ToString())).Outcome switch
             {
                 SignInOutcome.SignedIn => Results.Redirect("/operators"),
                 SignInOutcome.CodeRequired => Results.Redirect("/operators/signin?code=1"),
@@ -125,69 +128,12 @@ public static class OperatorSetup
                 identity.Password.RequireUppercase = false;
                 identity.Password.RequireNonAlphanumeric = false;
                 identity.Password.RequiredUniqueChars = 4;
+                // Identity's lockout is what `operator disable` sets; wrong passwords lock a login out per address (SignInLimits).
                 identity.Lockout.AllowedForNewUsers = true;
-                identity.Lockout.MaxFailedAccessAttempts = 5;
-                identity.Lockout.DefaultLockoutTimeSpan = configuration.GetValue("Operators:Lockout", TimeSpan.FromMinutes(15));
                 identity.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789-._@";
             })
             .AddEntityFrameworkStores<BotDb>()
             .AddTokenProvider<AuthenticatorTokenProvider<OperatorUser>>(TokenOptions.DefaultAuthenticatorProvider);
-
-    /// <summary>
-    /// Password, then the authenticator code when two-factor is on, in one request (form or JSON). Every wrong password
-    /// or code counts towards the lockout, and a right password does not reset the count until the code is right too,
-    /// so knowing the password does not buy unlimited guesses at the code.
-    /// </summary>
-    private static readonly OperatorUser Nobody = new() { Gender = "f", DisplayName = "" };
-    private static readonly string UnknownLoginHash = new PasswordHasher<OperatorUser>().HashPassword(Nobody, Guid.NewGuid().ToString());
-
-    public static async Task<SignInOutcome> SignInAsync(SignInManager<OperatorUser> signIn, string login, string password, string? code, ILogger log)
-    {
-        var users = signIn.UserManager;
-        var user = login.Length is 0 or > 64 || password.Length is 0 or > 1024 ? null : await users.FindByNameAsync(login.Trim().ToLowerInvariant());
-        if (user is null)
-        {
-            // The same hashing work as for a real account: an unknown login must not answer measurably faster.
-            users.PasswordHasher.VerifyHashedPassword(Nobody, UnknownLoginHash, password);
-            return SignInOutcome.Failed;
-        }
-        if (await users.IsLockedOutAsync(user))
-        {
-            log.LogWarning("Sign-in refused for {Login}: locked out", user.UserName);
-            return SignInOutcome.LockedOut;
-        }
-        var twoFactor = await users.GetTwoFactorEnabledAsync(user);
-        if (!await users.CheckPasswordAsync(user, password))
-        {
-            return await FailedAsync(users, user, log);
-        }
-        if (twoFactor)
-        {
-            if (string.IsNullOrWhiteSpace(code))
-            {
-                return SignInOutcome.CodeRequired;
-            }
-            if (!await users.VerifyTwoFactorTokenAsync(user, TokenOptions.DefaultAuthenticatorProvider, code.Replace(" ", "", StringComparison.Ordinal)))
-            {
-                return await FailedAsync(users, user, log);
-            }
-        }
-        await users.ResetAccessFailedCountAsync(user);
-        await signIn.SignInWithClaimsAsync(user, isPersistent: false, [new Claim("amr", twoFactor ? "mfa" : "pwd")]);
-        log.LogInformation("Operator {Login} signed in", user.UserName);
-        return SignInOutcome.SignedIn;
-    }
-
-    private static async Task<SignInOutcome> FailedAsync(UserManager<OperatorUser> users, OperatorUser user, ILogger log)
-    {
-        await users.AccessFailedAsync(user);
-        if (await users.IsLockedOutAsync(user))
-        {
-            log.LogWarning("Operator {Login} locked out after repeated failed sign-ins", user.UserName);
-            return SignInOutcome.LockedOut;
-        }
-        return SignInOutcome.Failed;
-    }
 
     /// <summary>The page with a fresh antiforgery token in place of {{antiforgery}} (its forms' hidden field, the console script's header).</summary>
     private static IResult Page(HttpContext http, IAntiforgery antiforgery, string name)
@@ -244,8 +190,6 @@ public static class OperatorSetup
     internal static IResult Forged() =>
         Results.Problem("The antiforgery token is missing or wrong: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
 }
-
-public enum SignInOutcome { SignedIn, Failed, LockedOut, CodeRequired }
 
 /// <summary>Role, gender and display name as claims: the console and the API read them, not the database, on each request.</summary>
 public sealed class OperatorClaims(UserManager<OperatorUser> users, IOptions<IdentityOptions> options)
