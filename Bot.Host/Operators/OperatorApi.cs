@@ -14,6 +14,8 @@ public sealed record NoteRequest(string Text, bool PoliceOnly);
 public sealed record TransferRequest(string Note);
 public sealed record ReferRequest(string To);
 public sealed record CloseRequest(string Outcome);
+/// <param name="Hours">How long the block lasts, from now (a supervisor only; 24 hours when left out).</param>
+public sealed record BlockRequest(string Reason, double? Hours = null);
 public sealed record MeView(Guid Id, string Login, string Role, string Gender, string DisplayName);
 public sealed record CannedReply(string Key, string Text);
 public sealed record AntiforgeryView(string Header, string Token);
@@ -24,12 +26,16 @@ public static class OperatorApi
     public static WebApplication MapOperatorApi(this WebApplication app)
     {
         app.MapPost("/api/operator/signin", async Task<Results<NoContent, ProblemHttpResult, UnauthorizedHttpResult>> (
-                SignInRequest request, SignInManager<OperatorUser> signIn, ILogger<OperatorUser> log) =>
-            await OperatorSetup.SignInAsync(signIn, request.Login ?? "", request.Password ?? "", request.Code, log) switch
+                SignInRequest request, HttpContext http, OperatorSignIn signIn) =>
+            await signIn.SignInAsync(http, request.Login ?? "", request.Password ?? "", request.Code) switch
             {
-                SignInOutcome.SignedIn => TypedResults.NoContent(),
-                SignInOutcome.CodeRequired => TypedResults.Problem("Send the 6-digit code from the authenticator app as \"code\".",
+                { Outcome: SignInOutcome.SignedIn } => TypedResults.NoContent(),
+                { Outcome: SignInOutcome.CodeRequired } => TypedResults.Problem("Send the 6-digit code from the authenticator app as \"code\".",
                     statusCode: StatusCodes.Status401Unauthorized, extensions: new Dictionary<string, object?> { ["codeRequired"] = true }),
+                { Outcome: SignInOutcome.TwoFactorSetupRequired } => TypedResults.Problem(
+                    "Two-factor sign-in is required here: ask an administrator to run `operator totp <login>` and add the key to your authenticator app.",
+                    statusCode: StatusCodes.Status401Unauthorized, extensions: new Dictionary<string, object?> { ["twoFactorSetupRequired"] = true }),
+                { Outcome: SignInOutcome.Throttled, RetryAfter: var wait } => Throttled(http, wait!.Value),
                 _ => TypedResults.Unauthorized(),   // a wrong password and a lockout look the same from outside
             })
             .AllowAnonymous().WithTags("Operators");
@@ -61,8 +67,11 @@ public static class OperatorApi
             Answer(await tickets.ReferAsync(http.User.Operator(), id, request.To ?? "", http.RequestAborted)));
         api.MapPost("/tickets/{id:guid}/safe-place", async (Guid id, HttpContext http, TicketService tickets) =>
             Answer(await tickets.StartSafePlaceClockAsync(http.User.Operator(), id, http.RequestAborted)));
-        api.MapPost("/tickets/{id:guid}/block", async (Guid id, HttpContext http, TicketService tickets) =>
-            Answer(await tickets.BlockAsync(http.User.Operator(), id, http.RequestAborted)));
+        api.MapPost("/tickets/{id:guid}/block", async (Guid id, BlockRequest request, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.BlockAsync(http.User.Operator(), id, request.Reason ?? "",
+                request.Hours is { } hours ? TimeSpan.FromHours(hours) : null, http.RequestAborted)));
+        api.MapPost("/tickets/{id:guid}/unblock", async (Guid id, HttpContext http, TicketService tickets) =>
+            Answer(await tickets.LiftBlockAsync(http.User.Operator(), id, http.RequestAborted)));
         api.MapPost("/tickets/{id:guid}/end", async (Guid id, HttpContext http, TicketService tickets) =>
             Answer(await tickets.EndAsync(http.User.Operator(), id, http.RequestAborted)));
         api.MapPost("/tickets/{id:guid}/close", async (Guid id, CloseRequest request, HttpContext http, TicketService tickets) =>
@@ -80,6 +89,13 @@ public static class OperatorApi
         supervisor.MapGet("/csv", async (TicketStatistics statistics, HttpContext http) =>
             TypedResults.File(Encoding.UTF8.GetBytes(TicketStatistics.Csv(await statistics.BuildAsync(http.RequestAborted))), "text/csv", "tickets.csv"));
         return app;
+    }
+
+    /// <summary>Too many sign-ins from this address, or this login from it, for now: no password was checked.</summary>
+    private static ProblemHttpResult Throttled(HttpContext http, TimeSpan wait)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem("Too many sign-in attempts: wait and try again.", statusCode: StatusCodes.Status429TooManyRequests);
     }
 
     private static IResult Answer(TicketOutcome outcome) => outcome switch

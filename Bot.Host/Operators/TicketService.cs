@@ -134,33 +134,95 @@ public sealed class TicketService(
         }, cancel);
 
     /// <summary>
-    /// Abuse (issue 6): from now on the conversation's turns get no reply and nothing of them is stored. Any operator who
-    /// sees the ticket may do it, claimed or not; it is audited, and the ticket itself stays as it is.
+    /// Abuse (issue 6): until the block ends the conversation's turns get no reply and nothing of them is stored, and its web chat
+    /// tokens stop working. Any operator who sees the ticket may block for <see cref="BlockedConversations.DefaultLength"/>, with a
+    /// reason (sealed, as notes are); a supervisor may set another length, which also extends or shortens a block in force.
+    /// Audited; the ticket itself stays as it is; /forget ends the block.
     /// </summary>
-    public async Task<TicketOutcome> BlockAsync(OperatorIdentity who, Guid id, CancellationToken cancel)
+    /// <param name="length">Null for the default; another length only from a supervisor.</param>
+    public async Task<TicketOutcome> BlockAsync(OperatorIdentity who, Guid id, string reason, TimeSpan? length, CancellationToken cancel)
     {
-        string? blocked = null;
-        var outcome = await ChangeAsync(who, id, async (db, ticket, now) =>
+        reason = reason.Trim();
+        if (reason.Length is 0 or > Tickets.MaxTextLength || length is { } asked && (asked <= TimeSpan.Zero || asked > TimeSpan.FromDays(30)))
         {
-            if (ticket.ConversationKey is not { } key)
-            {
-                return Outcome(TicketOutcome.Conflict);   // forgotten: nothing left to block
-            }
-            if (await db.BlockedConversations.AnyAsync(b => b.Key == key))
-            {
-                return Outcome(TicketOutcome.Done);
-            }
-            db.BlockedConversations.Add(new BlockedConversation { Key = key, BlockedAt = now });
-            Tickets.Audit(db, id, who.Login, "blocked", null, now);
-            blocked = key;
-            return Outcome(TicketOutcome.Done);
-        }, cancel);
-        if (blocked is not null)
-        {
-            blocking.Add(blocked);
-            log.LogWarning("Ticket {TicketId}: conversation {ConversationKey} blocked by {Login}", id, Pseudonym.Of(blocked), who.Login);
+            return TicketOutcome.Invalid;
         }
-        return outcome;
+        if (length is not null && who.Role != OperatorRole.Supervisor)
+        {
+            return TicketOutcome.Forbidden;
+        }
+        var (outcome, key) = await BlockableAsync(who, id, cancel);
+        if (key is null)
+        {
+            return outcome;
+        }
+        var now = Now;
+        var until = now + (length ?? BlockedConversations.DefaultLength);
+        var blocked = await conversations.RevokeAsync(key, async db =>
+        {
+            var row = await db.BlockedConversations.FirstOrDefaultAsync(b => b.Key == key);
+            if (row is not null && row.ExpiresAt > now && length is null)
+            {
+                return false;   // blocked already; only a supervisor changes its end
+            }
+            if (row is null)
+            {
+                db.BlockedConversations.Add(new BlockedConversation { Key = key, BlockedAt = now, ExpiresAt = until, Reason = secrets.Seal(reason) });
+            }
+            else
+            {
+                (row.BlockedAt, row.ExpiresAt, row.Reason) = (row.ExpiresAt > now ? row.BlockedAt : now, until, secrets.Seal(reason));
+            }
+            Tickets.Audit(db, id, who.Login, "blocked", OperatorApi.Invariant($"until {until:yyyy-MM-dd HH:mm} UTC"), now);
+            return true;
+        }, cancel);
+        if (blocked)
+        {
+            blocking.Set(key, until);
+            log.LogWarning("Ticket {TicketId}: conversation {ConversationKey} blocked by {Login} until {Until}", id, Pseudonym.Of(key), who.Login, until);
+            events.Changed();
+        }
+        return TicketOutcome.Done;
+    }
+
+    /// <summary>A supervisor ends a block early (audited).</summary>
+    public async Task<TicketOutcome> LiftBlockAsync(OperatorIdentity who, Guid id, CancellationToken cancel)
+    {
+        if (who.Role != OperatorRole.Supervisor)
+        {
+            return TicketOutcome.Forbidden;
+        }
+        var (outcome, key) = await BlockableAsync(who, id, cancel);
+        if (key is null)
+        {
+            return outcome;
+        }
+        var now = Now;
+        var lifted = false;
+        await writer.WriteAsync(async db =>
+        {
+            lifted = await db.BlockedConversations.Where(b => b.Key == key).ExecuteDeleteAsync() > 0;
+            if (lifted)
+            {
+                Tickets.Audit(db, id, who.Login, "unblocked", null, now);
+            }
+        });
+        if (!lifted)
+        {
+            return TicketOutcome.Conflict;
+        }
+        blocking.Remove(key);
+        events.Changed();
+        return TicketOutcome.Done;
+    }
+
+    /// <summary>The conversation of a ticket this operator sees, or why there is none (forgotten: nothing left to block).</summary>
+    private async Task<(TicketOutcome Outcome, string? Key)> BlockableAsync(OperatorIdentity who, Guid id, CancellationToken cancel)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var ticket = await scope.ServiceProvider.GetRequiredService<BotDb>().Tickets.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancel);
+        return ticket is null || !who.Sees(ticket) ? (TicketOutcome.NotFound, null)
+            : ticket.ConversationKey is { } key ? (TicketOutcome.Done, key) : (TicketOutcome.Conflict, null);
     }
 
     /// <summary>A message from the assigned operator, to the person on their own channel.</summary>

@@ -80,7 +80,10 @@ async function loadTicket() {
   }
   if (!audit.some(a => a.action === 'blocked') && !['Cancelled', 'Closed'].includes(t.status)) {
     const block = el('button', 'Block this conversation'); block.id = 'block';
-    block.onclick = async () => { if (confirm('Block this conversation for abuse? Its messages will get no reply and will not be stored (audited).')) await act(`/tickets/${t.id}/block`); };
+    block.onclick = async () => {
+      const reason = prompt('Block this conversation for abuse for 24 hours? Its messages will get no reply and will not be stored (audited). Reason:');
+      if (reason && reason.trim()) await act(`/tickets/${t.id}/block`, { reason });
+    };
     chat.append(el('div'), block);
   }
   const side = document.getElementById('side');
