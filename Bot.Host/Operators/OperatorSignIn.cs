@@ -43,7 +43,6 @@ public sealed class OperatorSignIn(SignInManager<OperatorUser> signIn, SignInLim
         {
             // The same hashing work as for a real account: an unknown login must not answer measurably faster.
             users.PasswordHasher.VerifyHashedPassword(Nobody, UnknownLoginHash, password);
-            limits.Failed(address, login);
             return new SignInResult(SignInOutcome.Failed);
         }
         if (await users.IsLockedOutAsync(user))

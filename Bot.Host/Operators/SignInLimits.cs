@@ -27,7 +27,10 @@ public sealed class SignInLimits(Microsoft.Extensions.Options.IOptions<SignInLim
     private readonly ConcurrentDictionary<string, (DateTimeOffset Window, int Count)> _addresses = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset NotBefore)> _pairs = new(StringComparer.Ordinal);
 
-    /// <summary>Null when the attempt may go ahead, else how long the client must wait.</summary>
+    /// <summary>
+    /// Null when the attempt may go ahead, else how long the client must wait. An attempt let through counts as a failure until
+    /// <see cref="Succeeded"/> says otherwise: attempts sent in parallel cannot get more guesses than the lockout allows.
+    /// </summary>
     public TimeSpan? Admit(IPAddress? address, string login)
     {
         var now = clock.GetUtcNow();
@@ -39,22 +42,34 @@ public sealed class SignInLimits(Microsoft.Extensions.Options.IOptions<SignInLim
         {
             return window + TimeSpan.FromMinutes(1) - now;
         }
-        return _pairs.TryGetValue(Pair(client, login), out var pair) && pair.NotBefore > now ? pair.NotBefore - now : null;
+        var key = Pair(client, login);
+        lock (_pairs)
+        {
+            var seen = _pairs.TryGetValue(key, out var pair) ? pair : (Failures: 0, NotBefore: now);
+            if (seen.NotBefore > now)
+            {
+                return seen.NotBefore - now;
+            }
+            var (failures, limits) = (seen.Failures + 1, options.Value);
+            var locked = failures >= limits.FailuresBeforeLockout;
+            var wait = locked ? _lockout
+                : failures > limits.FailuresBeforeBackoff ? TimeSpan.FromSeconds(Math.Pow(2, failures - limits.FailuresBeforeBackoff - 1)) : TimeSpan.Zero;
+            _pairs[key] = (locked ? 0 : failures, now + wait);
+            return null;
+        }
     }
 
-    /// <returns>True when this failure locks the login out from this address.</returns>
-    public bool Failed(IPAddress? address, string login)
+    /// <returns>True when the failed attempt was the one that locked the login out from this address.</returns>
+    public bool Failed(IPAddress? address, string login) =>
+        _pairs.TryGetValue(Pair(ClientOf(address), login), out var pair) && pair.Failures == 0 && pair.NotBefore > clock.GetUtcNow();
+
+    public void Succeeded(IPAddress? address, string login)
     {
-        var (key, now, limits) = (Pair(ClientOf(address), login), clock.GetUtcNow(), options.Value);
-        var failures = _pairs.TryGetValue(key, out var seen) ? seen.Failures + 1 : 1;
-        var locked = failures >= limits.FailuresBeforeLockout;
-        var wait = locked ? _lockout
-            : failures > limits.FailuresBeforeBackoff ? TimeSpan.FromSeconds(Math.Pow(2, failures - limits.FailuresBeforeBackoff - 1)) : TimeSpan.Zero;
-        _pairs[key] = (locked ? 0 : failures, now + wait);
-        return locked;
+        lock (_pairs)
+        {
+            _pairs.TryRemove(Pair(ClientOf(address), login), out _);
+        }
     }
-
-    public void Succeeded(IPAddress? address, string login) => _pairs.TryRemove(Pair(ClientOf(address), login), out _);
 
     /// <summary>An IPv6 client's own /64 is one client: it can pick any address inside it.</summary>
     public static string ClientOf(IPAddress? address)

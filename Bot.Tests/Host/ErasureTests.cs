@@ -49,8 +49,8 @@ public class ErasureTests
         {
             // While the request is open, a yes to a sexual-exploitation sign is in it (sealed): the erasure below has something to erase.
             var summary = JsonSerializer.Deserialize<JsonElement>(host.Secrets().Open((await db.Tickets.SingleAsync()).Summary));
-            Assert.Contains(summary.EnumerateArray(), a => a.GetProperty("indicatorId").GetString()!.StartsWith("sexual-", StringComparison.Ordinal)
-                && a.GetProperty("answer").GetString() == "Yes");
+            Assert.Contains(summary.GetProperty("items").EnumerateArray(),
+                item => item.GetProperty("indicatorId").GetString()!.StartsWith("sexual-", StringComparison.Ordinal));
         }
 
         Assert.Equal(En.Text("forget.done"), WebChatClient.Text((await chat.SayAsync("/forget")).Single()));
