@@ -133,7 +133,7 @@ public sealed partial class Conversation
             Step.Result => ResultText(),
             Step.Rights => RightsPrompt(),
             Step.Destination => DestinationPrompt(),
-            Step.Consent => ConsentText(),
+            Step.Consent => ConsentScreen(),
             _ => Text(Kebab(_state.Step) + ".ask"),
         };
         var prefix = _state.Prompt.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";

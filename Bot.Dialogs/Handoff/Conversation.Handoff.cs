@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Bot.Dialogs.Screening;
 
 namespace Bot.Dialogs;
 
@@ -61,6 +62,10 @@ public sealed partial class Conversation
 
     private string ConsentText() => Text(_state.Destination == Dialogs.Destination.Police ? "consent.ask.police" : "consent.ask.hotline");
 
+    /// <summary>Clause 7: the consent text, then exactly the lines that will be sent.</summary>
+    private string ConsentScreen() => ConsentText() + "\n\n" + string.Join("\n",
+        ConsentPreview.Lines(ConsentPreview.Pending(_state, Pack, Plan), Pack).Select(line => "• " + line));
+
     private void Escalate()
     {
         var now = _clock.GetUtcNow();
@@ -73,7 +78,7 @@ public sealed partial class Conversation
             outcome.Level, outcome.Forms,
             _state.Minor, _state.Abroad == true, urgent, _state.Gender ?? Dialogs.Gender.NoPreference,
             _state.Destination ?? Dialogs.Destination.Hotline, now, ConsentVersion(),
-            outcome.Summary);
+            ConsentPreview.Agreed(_state, Pack, Plan, now, ConsentVersion()));
         Say(_state.Destination == Dialogs.Destination.Police ? "waiting.found.police" : "waiting.found.hotline");
     }
 

@@ -31,8 +31,8 @@ public class ConversationPathTests
         Assert.Equal(Destination.Hotline, escalation.Destination);
         Assert.Equal(chat.Clock.GetUtcNow(), escalation.ConsentAt);
         Assert.StartsWith("en-", escalation.ConsentVersion, StringComparison.Ordinal);
-        Assert.All(escalation.Summary, a => Assert.Matches("^appendix-1/(who|where|what)/[a-z-]+/[0-9]+$", a.Cite));
-        Assert.Contains(escalation.Summary, a => chat.Pack.Indicators[a.IndicatorId].Section == "what/labour" && a.Answer == Answer.Yes);
+        Assert.All(escalation.Summary.Items, a => Assert.Matches("^appendix-1/(who|where|what)/[a-z-]+/[0-9]+$", a.Cite));
+        Assert.Contains(escalation.Summary.Items, a => a.Section == "what/labour" && a.Part == Part.What);
     }
 
     [Fact]
@@ -299,7 +299,7 @@ public class ConversationPathTests
         await chat.Press("hotline");
         await chat.Press("agree");
         Assert.True(chat.Last.Escalation!.Minor);   // clause 14: age unknown
-        Assert.Empty(chat.Last.Escalation.Summary);
+        Assert.Empty(chat.Last.Escalation.Summary.Items);
     }
 
     [Fact]
