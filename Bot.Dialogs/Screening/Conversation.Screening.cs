@@ -80,7 +80,8 @@ public sealed partial class Conversation
     private string ResultText()
     {
         var outcome = Outcome();
-        var text = Text("result." + outcome.Level.ToString().ToLowerInvariant());
+        // After "someone is in danger" a result without signs still puts 102 / 112 first.
+        var text = Text("result." + outcome.Level.ToString().ToLowerInvariant() + (outcome.Level == Level.None && _state.InDanger ? ".danger" : ""));
         if (outcome.Forms.Count > 0 && outcome.Level != Level.None)
         {
             var names = outcome.Forms.Select(f => Pack.Sections.First(s => s.Key == "what/" + f.Key()).Title);
