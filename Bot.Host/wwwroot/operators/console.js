@@ -87,7 +87,7 @@ async function loadTicket() {
   side.replaceChildren(el('h2', 'Screening summary'),
     el('p', `${t.role} · ${t.level} · ${t.minor ? 'minor' : 'adult'} · ${t.abroad ? 'abroad' : 'in Kazakhstan'} · consent ${t.consentAt} (${t.consentVersion})`));
   const summary = el('ul');
-  for (const s of t.summary) summary.append(el('li', `${s.indicatorId}: ${s.answer} — ${s.cite}`));
+  for (const s of t.summary.items ?? []) summary.append(el('li', `${s.part}: ${s.words} — ${s.cite}`));
   side.append(summary, el('p', 'Referral due ' + t.referralDue + (t.safePlaceDue ? ' · safe place until ' + t.safePlaceDue : '')), el('h3', 'Notes'));
   for (const n of notes) side.append(el('p', (n.policeOnly ? '[police only] ' : '') + n.text));
   const note = el('textarea'); note.rows = 2; const add = el('button', 'Add note');
