@@ -44,14 +44,17 @@ try
     builder.Services.AddSingleton<OutboxDispatcher>();
     builder.Services.AddHostedService(services => services.GetRequiredService<OutboxDispatcher>());
     builder.Services.AddSingleton<Sealed>();
+    builder.AddOutboundHttp();
     builder.AddWebChat();
     builder.AddTelegramChannel();
+    builder.AddReverseProxy();
     builder.AddPublicEndpointLimits();
     builder.AddBotFrameworkChannel();
     builder.AddOperatorConsole();
 
     var app = builder.Build();
     await app.Services.MigrateStorageAsync();
+    app.UseReverseProxy();
     app.UseBotRequestLogging();
     app.UseSecurityHeaders();
     app.UseRateLimiter();
