@@ -41,12 +41,9 @@ public sealed class HostProcess : IAsyncDisposable
         };
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Storage__DataPath"] = dataPath;
-<<<<<<< HEAD
-        start.Environment["DataProtection__KeyPath"] = KeyPath;
-=======
         // Plain HTTP on loopback: Secure cookies would never come back (a test through the TLS proxy leaves the default on).
         start.Environment["Operators__SecureCookiesOnly"] = "false";
->>>>>>> main
+        start.Environment["DataProtection__KeyPath"] = KeyPath;
         foreach (var (key, value) in settings)
         {
             // An empty value leaves the host's own default (e.g. Secure cookies, behind the TLS proxy).
