@@ -5,6 +5,7 @@ using Bot.Content;
 using Bot.Host.Storage;
 using Bot.Host.Turns;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -208,18 +209,22 @@ public static partial class OperatorSetup
         var html = PagePlaceholder().Replace(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Operators", name)), match =>
             match.Groups["key"].Value switch
             {
-                "antiforgery" => HtmlEncoder.Default.Encode(token),
+                "antiforgery" => Html.Encode(token),
                 "lang" => pack.Code,
                 // Encoded for a <script type="application/json"> block: the serializer escapes <, > and & by default.
-                "strings" => JsonSerializer.Serialize(pack.Operators),
+                "strings" => JsonSerializer.Serialize(pack.Operators, PageJson),
                 // Each language named in its own words, the operator's own selected.
                 "languages" => string.Concat(BotContent.LanguageCodes.Select(code =>
-                    $"<option value=\"{code}\" lang=\"{code}\"{(code == pack.Code ? " selected" : "")}>{HtmlEncoder.Default.Encode(content[code].Operator("language.name"))}</option>")),
-                var key when key.StartsWith("t:", StringComparison.Ordinal) => HtmlEncoder.Default.Encode(pack.Operator(key[2..])),
+                    $"<option value=\"{code}\" lang=\"{code}\"{(code == pack.Code ? " selected" : "")}>{Html.Encode(content[code].Operator("language.name"))}</option>")),
+                var key when key.StartsWith("t:", StringComparison.Ordinal) => Html.Encode(pack.Operator(key[2..])),
                 var key => parts?.GetValueOrDefault(key) ?? match.Value,
             });
         return Results.Content(html, "text/html; charset=utf-8");
     }
+
+    /// <summary>Kazakh and Russian as they are, not as character references; what HTML needs escaped still is.</summary>
+    private static readonly HtmlEncoder Html = HtmlEncoder.Create(UnicodeRanges.All);
+    private static readonly JsonSerializerOptions PageJson = new() { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
 
     [GeneratedRegex(@"\{\{(?<key>[a-z:.A-Z0-9-]+)\}\}")]
     private static partial Regex PagePlaceholder();

@@ -45,15 +45,16 @@ function duration(ms) {
   if (hours < 24) return t('duration.hours', { h: hours, m: minutes % 60 });
   return t('duration.days', { d: Math.floor(hours / 24), h: hours % 24 });
 }
+/** "14:09, tomorrow": 24-hour local time and the day in words (from content, not the browser's locale data). */
 function when(iso) {
   const offset = (state.me?.utcOffsetHours ?? 5) * 3600000;
   const local = new Date(utc(iso) + offset), today = new Date(Date.now() + offset);
-  const time = local.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+  const two = n => String(n).padStart(2, '0');
   const days = Math.round((Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate())
     - Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate())) / 86400000);
-  const day = Math.abs(days) <= 2 ? new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }).format(days, 'day')
-    : local.toLocaleDateString(lang, { day: 'numeric', month: 'long', timeZone: 'UTC' });
-  return `${time}, ${day}`;
+  const day = { [-1]: t('day.yesterday'), 0: t('day.today'), 1: t('day.tomorrow') }[days]
+    ?? `${two(local.getUTCDate())}.${two(local.getUTCMonth() + 1)}.${local.getUTCFullYear()}`;
+  return `${two(local.getUTCHours())}:${two(local.getUTCMinutes())}, ${day}`;
 }
 /** A clock in words and shape, not colour alone: ● on time, ▲ soon, ■ late. */
 function clock(label, due, { from, stoppedAt, stoppedText, warnMs }) {
