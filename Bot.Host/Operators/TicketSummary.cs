@@ -5,8 +5,11 @@ using Bot.Content;
 
 namespace Bot.Host.Operators;
 
-/// <summary>One answer as the operator reads it: the question as the person was asked it, the answer, the Appendix 1 item.</summary>
-public sealed record SummaryItem(string Section, string Question, string Answer, string Cite);
+/// <summary>
+/// One answer as the operator reads it: the question as the person was asked it, the answer, and the Appendix 1 item
+/// (<paramref name="Cite"/> as an id, <paramref name="Source"/> in words: "Appendix 1 · General signs · 12").
+/// </summary>
+public sealed record SummaryItem(string Section, string Question, string Answer, string Cite, string Source);
 
 /// <summary>
 /// The screening summary in the operator's language, grouped who / where / what, and the consent exactly as the
@@ -31,7 +34,9 @@ public static class TicketSummary
                 continue;
             }
             var value = answer.TryGetProperty("answer", out var a) ? a.ToString() : "";
-            items.Add(new SummaryItem(indicator.Section.Split('/')[0], Question(indicator, ticket), reader.Operator("answer." + value), indicator.Cite));
+            var title = reader.Sections.FirstOrDefault(section => section.Key == indicator.Section)?.Title ?? indicator.Section;
+            var source = reader.Operator("summary.cite", ("section", title), ("n", indicator.Cite[(indicator.Cite.LastIndexOf('/') + 1)..]));
+            items.Add(new SummaryItem(indicator.Section.Split('/')[0], Question(indicator, ticket), reader.Operator("answer." + value), indicator.Cite, source));
         }
         items = [.. items.OrderBy(item => Sections.ToList().IndexOf(item.Section))];
         var (consent, changed) = ConsentAsSeen(asked, ticket);

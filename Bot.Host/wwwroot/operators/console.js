@@ -101,7 +101,7 @@ function badges(x, large) {
   if (x.abroad) list.push([t('flag.abroad'), 'plain']);
   if (x.gender === 'Woman') list.push([t('flag.woman'), 'plain']);
   if (x.gender === 'Man') list.push([t('flag.man'), 'plain']);
-  list.push([t('level.' + x.level), 'level-' + x.level.toLowerCase()]);
+  if (!(x.urgent && x.level === 'Urgent')) list.push([t('level.' + x.level), 'level-' + x.level.toLowerCase()]);
   const box = el('span', undefined, large ? 'badges large' : 'badges');
   for (const [text, cls] of list) box.append(el('span', text, 'badge ' + cls));
   return box;
@@ -331,7 +331,7 @@ function renderSide() {
     const group = el('section', undefined, 'group'); group.append(el('h3', t('summary.' + section)));
     const list = el('dl');
     for (const i of items) {
-      const q = el('dt'); q.append(el('span', i.question), el('small', i.cite.replace('appendix-1/', t('summary.cite') + ' · '), 'cite'));
+      const q = el('dt'); q.append(el('span', i.question), el('small', i.source, 'cite', { title: i.cite }));
       list.append(q, el('dd', i.answer, 'answer answer-' + (i.answer === t('answer.Yes') ? 'yes' : 'other')));
     }
     group.append(list); parts.push(group);
