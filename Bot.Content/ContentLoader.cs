@@ -120,6 +120,8 @@ public static partial class ContentLoader
             }
             var map = node as YamlMappingNode;
             var items = new List<Indicator>();
+            // One seed item may be asked as several one-idea questions: they share its cite, next to each other.
+            var lastN = 0;
             foreach (var itemNode in yaml.List(map, "items", key))
             {
                 var item = itemNode as YamlMappingNode;
@@ -135,9 +137,15 @@ public static partial class ContentLoader
                 {
                     yaml.Error(itemNode, at, $"cite must be appendix-1/{key}/<n>");
                 }
-                else if (match.Success && int.Parse(match.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture) != items.Count + 1)
+                else if (match.Success)
                 {
-                    yaml.Error(itemNode, at, $"cite must number the items in order: expected appendix-1/{key}/{items.Count + 1}");
+                    var n = int.Parse(match.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture);
+                    if (n != lastN + 1 && n != lastN)
+                    {
+                        yaml.Error(itemNode, at, $"cite must number the items in order: expected appendix-1/{key}/{lastN + 1}"
+                            + (lastN > 0 ? $" (or /{lastN} again for another question about the same item)" : ""));
+                    }
+                    lastN = n;
                 }
                 var indicator = new Indicator(id, cite, key,
                     yaml.Text(item, "rule", at), yaml.Text(item, "self", at), yaml.Text(item, "witness", at),

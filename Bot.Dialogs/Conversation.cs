@@ -465,7 +465,7 @@ public sealed class Conversation
             Step.Result => ResultText(),
             Step.Rights => RightsCardPages.Page(Pack, _state.RightsPage),
             Step.Destination => Text(SaidMinor ? "destination.ask.minor" : "destination.ask"),
-            Step.Consent => ConsentText(),
+            Step.Consent => ConsentScreen(),
             _ => Text(Kebab(_state.Step) + ".ask"),
         };
         var prefix = _state.Prompt.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
@@ -490,7 +490,8 @@ public sealed class Conversation
     {
         var level = ScreeningFlow.Assess(_state, Pack, Plan);
         var forms = ScreeningFlow.LikelyForms(_state, Pack, Plan);
-        var text = Text("result." + level.ToString().ToLowerInvariant());
+        // After "someone is in danger" a result without signs still puts 102 / 112 first.
+        var text = Text("result." + level.ToString().ToLowerInvariant() + (level == Level.None && _state.InDanger ? ".danger" : ""));
         if (forms.Count > 0 && level != Level.None)
         {
             var names = forms.Select(f => Pack.Sections.First(s => s.Key == "what/" + f.Key()).Title);
@@ -500,6 +501,10 @@ public sealed class Conversation
     }
 
     private string ConsentText() => Text(_state.Destination == Dialogs.Destination.Police ? "consent.ask.police" : "consent.ask.hotline");
+
+    /// <summary>Clause 7: the consent text, then exactly the lines that will be sent.</summary>
+    private string ConsentScreen() => ConsentText() + "\n\n" + string.Join("\n",
+        Bot.Dialogs.Screening.ConsentPreview.Lines(Bot.Dialogs.Screening.ConsentPreview.Pending(_state, Pack, Plan), Pack).Select(line => "• " + line));
 
     private void BeginScreening(bool abroad)
     {
@@ -523,7 +528,7 @@ public sealed class Conversation
             ScreeningFlow.Assess(_state, Pack, Plan), ScreeningFlow.LikelyForms(_state, Pack, Plan),
             _state.Minor, _state.Abroad == true, urgent, _state.Gender ?? Dialogs.Gender.NoPreference,
             _state.Destination ?? Dialogs.Destination.Hotline, now, ConsentVersion(),
-            ScreeningFlow.Summary(_state, Pack, Plan));
+            Bot.Dialogs.Screening.ConsentPreview.Agreed(_state, Pack, Plan, now, ConsentVersion()));
         Say(_state.Destination == Dialogs.Destination.Police ? "waiting.found.police" : "waiting.found.hotline");
     }
 

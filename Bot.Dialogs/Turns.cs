@@ -29,8 +29,6 @@ public sealed record TurnResult(IReadOnlyList<BotMessage> Messages, TurnEffect E
 
 public enum Level { None, Some, Strong, Urgent }
 
-public sealed record ScreeningAnswer(string IndicatorId, string Cite, Answer Answer);
-
 /// <summary>What operators receive once the person has given informed consent (clauses 7–9).</summary>
 public sealed record EscalationRequest(
     Guid Id,
@@ -45,4 +43,4 @@ public sealed record EscalationRequest(
     Destination Destination,
     DateTimeOffset ConsentAt,
     string ConsentVersion,
-    IReadOnlyList<ScreeningAnswer> Summary);
+    TicketSummary Summary);

@@ -77,20 +77,42 @@ public static class Screening
         state.Pending.AddRange(plan.FollowUps[form].Where(id => !state.Answers.ContainsKey(id) && !state.Pending.Contains(id) && id != state.Question));
     }
 
-    /// <summary>Indicators recorded as present: those answered yes and the places a choice cites.</summary>
-    public static IReadOnlyList<ScreeningAnswer> Summary(ConversationState state, LanguagePack pack, ScreeningPlan plan)
+    /// <summary>The items recorded as present (clause 7: only these leave, never a "no"), in the words the person saw.</summary>
+    public static IReadOnlyList<SummaryItem> Summary(ConversationState state, LanguagePack pack, ScreeningPlan plan)
     {
-        var fromChoices = state.Choices
-            .SelectMany(choice => plan.Choices[choice.Key].First(o => o.Id == choice.Value).Indicators)
-            .Select(id => new ScreeningAnswer(id, pack.Indicators[id].Cite, Answer.Yes));
-        var answered = state.Answers.Select(a => new ScreeningAnswer(a.Key, pack.Indicators[a.Key].Cite, a.Value));
+        var fromChoices = state.Choices.SelectMany(choice => plan.Choices[choice.Key].First(o => o.Id == choice.Value).Indicators
+            .Select(id => Item(pack.Indicators[id], $"{choice.Key}/{choice.Value}", pack.Choices[choice.Key].Options[choice.Value])));
+        var answered = state.Answers.Where(a => a.Value == Answer.Yes)
+            .Select(a => Item(pack.Indicators[a.Key], null, QuestionText(state, pack.Indicators[a.Key])));
         return [.. fromChoices, .. answered];
     }
+
+    /// <summary>The yes/no question as this person is asked it: a witness about "the person", a child in simpler words.</summary>
+    public static string QuestionText(ConversationState state, Indicator indicator) =>
+        state.Role == Role.Witness ? indicator.Witness : state.Minor ? indicator.Child ?? indicator.Self : indicator.Self;
+
+    public static IReadOnlyList<Circumstance> Flags(ConversationState state) =>
+    [
+        .. state.Minor ? [Circumstance.Under18] : Array.Empty<Circumstance>(),
+        .. state.Abroad == true ? [Circumstance.Abroad] : Array.Empty<Circumstance>(),
+        .. state.InDanger ? [Circumstance.Danger] : Array.Empty<Circumstance>(),
+        .. state.NeedsDoctor ? [Circumstance.Doctor] : Array.Empty<Circumstance>(),
+    ];
+
+    private static SummaryItem Item(Indicator indicator, string? option, string words) =>
+        new(PartOf(indicator.Section), indicator.Section, indicator.Cite, indicator.Id, option, words);
+
+    public static Part PartOf(string section) => section[..section.IndexOf('/', StringComparison.Ordinal)] switch
+    {
+        "who" => Part.Who,
+        "where" => Part.Where,
+        _ => Part.What,
+    };
 
     /// <summary>Appendix 1: who + where + what together make the signs strong.</summary>
     public static Level Assess(ConversationState state, LanguagePack pack, ScreeningPlan plan)
     {
-        var present = Summary(state, pack, plan).Where(a => a.Answer == Answer.Yes).Select(a => pack.Indicators[a.IndicatorId]).ToList();
+        var present = Summary(state, pack, plan).Select(a => pack.Indicators[a.IndicatorId]).ToList();
         var what = present.Count(i => i.Section.StartsWith("what/", StringComparison.Ordinal));
         var who = state.Minor || state.Abroad == true || present.Any(i => i.Section.StartsWith("who/", StringComparison.Ordinal));
         var where = present.Any(i => i.Section.StartsWith("where/", StringComparison.Ordinal));

@@ -20,17 +20,17 @@ public enum TicketOutcome { Done, NotFound, Conflict, Forbidden, GenderMismatch,
 
 /// <summary>
 /// A ticket in the queue: triage fields only (level, flags, clocks, language, team, channel), nothing the person said;
-/// the list is audited once per operator and ticket.
+/// the list is audited once per operator and ticket. <paramref name="Flags"/> says why it is urgent (danger, doctor).
 /// </summary>
 public sealed record TicketListItem(
-    Guid Id, string Status, string Channel, string Language, string Level, bool Minor, bool Abroad, bool Urgent, string Gender,
+    Guid Id, string Status, string Channel, string Language, string Level, bool Minor, bool Abroad, bool Urgent, IReadOnlyList<string> Flags, string Gender,
     string Destination, Guid? OperatorId, string? OperatorName, DateTime CreatedAt, DateTime QueuedAt, DateTime? ClaimedAt,
     DateTime? FirstResponseAt, DateTime FirstResponseDue, DateTime ReferralDue, DateTime? SafePlaceDue, DateTime? EndedAt);
 
 /// <param name="Summary">The stored answers by id, for a CRM; <paramref name="Readable"/> is the same in the reader's language.</param>
 public sealed record TicketView(
     Guid Id, string Status, string Channel, string Language, string Role, string Level, IReadOnlyList<string> Forms, bool Minor, bool Abroad,
-    bool Urgent, string Gender, string Destination, DateTime ConsentAt, string ConsentVersion, JsonElement Summary, SummaryView Readable,
+    bool Urgent, string Gender, string Destination, DateTime ConsentAt, string ConsentVersion, JsonElement Summary, ReadableSummary Readable,
     Guid? OperatorId, string? OperatorName, DateTime CreatedAt, DateTime QueuedAt, DateTime? ClaimedAt, DateTime? FirstResponseAt,
     DateTime FirstResponseDue, DateTime ReferralDue, DateTime? SafePlaceDue, DateTime? EndedAt, string? Outcome, string? Disposition,
     DateTime? ClosedAt);
@@ -94,7 +94,7 @@ public sealed class TicketService(
         }
         var names = await NamesAsync(db, cancel);
         return tickets.Select(t => new TicketListItem(t.Id, t.Status.ToString(), t.Channel, t.Language, t.Level, t.Minor, t.Abroad, t.Urgent,
-            t.Gender, t.Destination, t.OperatorId, Name(t, names), t.CreatedAt, t.QueuedAt, t.ClaimedAt, t.FirstResponseAt, t.FirstResponseDue,
+            t.Urgent ? Readable.Flags(Stored(t)) : [], t.Gender, t.Destination, t.OperatorId, Name(t, names), t.CreatedAt, t.QueuedAt, t.ClaimedAt, t.FirstResponseAt, t.FirstResponseDue,
             t.ReferralDue, t.SafePlaceDue, t.EndedAt)).ToList();
     }
 
@@ -429,14 +429,16 @@ public sealed class TicketService(
     private static async Task<Dictionary<Guid, string>> NamesAsync(BotDb db, CancellationToken cancel) =>
         await db.Users.AsNoTracking().ToDictionaryAsync(o => o.Id, o => o.DisplayName, cancel);
 
+    private JsonElement Stored(Ticket t) => JsonSerializer.Deserialize<JsonElement>(t.Summary.Length == 0 ? "{}" : secrets.Open(t.Summary));
+
     private static string? Name(Ticket t, Dictionary<Guid, string> names) => t.OperatorId is { } o && names.TryGetValue(o, out var name) ? name : null;
 
     private TicketView View(Ticket t, Dictionary<Guid, string> names, LanguagePack reader)
     {
-        var summary = JsonSerializer.Deserialize<JsonElement>(t.Summary.Length == 0 ? "[]" : secrets.Open(t.Summary));
+        var summary = Stored(t);
         return new(t.Id, t.Status.ToString(), t.Channel, t.Language, t.Role, t.Level, t.Forms.Split(',', StringSplitOptions.RemoveEmptyEntries),
             t.Minor, t.Abroad, t.Urgent, t.Gender, t.Destination, t.ConsentAt, t.ConsentVersion, summary,
-            TicketSummary.Build(summary, t, content, reader), t.OperatorId, Name(t, names), t.CreatedAt, t.QueuedAt, t.ClaimedAt,
+            Readable.Build(summary, t, content, reader), t.OperatorId, Name(t, names), t.CreatedAt, t.QueuedAt, t.ClaimedAt,
             t.FirstResponseAt, t.FirstResponseDue, t.ReferralDue, t.SafePlaceDue, t.EndedAt, t.Outcome is null ? null : secrets.Open(t.Outcome),
             t.Disposition, t.ClosedAt);
     }

@@ -65,7 +65,9 @@ public partial class OperatorShiftBrowserTests(ITestOutputHelper output)
         await Assertions.Expect(side.Locator("dd").First).ToBeVisibleAsync();
         Assert.DoesNotContain(person.Indicators[asked].Self, await side.InnerTextAsync(), StringComparison.Ordinal);
         Assert.DoesNotContain(asked, await side.InnerTextAsync(), StringComparison.Ordinal);   // no raw ids
-        await Assertions.Expect(side.Locator("blockquote")).ToHaveTextAsync(person.Text("consent.ask.hotline"));
+        // What the person agreed to share, exactly as they saw it: the consent text and the lines sent, in their language.
+        await Assertions.Expect(side.Locator("blockquote p")).ToHaveTextAsync(person.Text("consent.ask.hotline"));
+        await Assertions.Expect(side.Locator("blockquote li").Last).ToHaveTextAsync(person.Text("button.hotline"));
         await Assertions.Expect(side).ToContainTextAsync(hotlineWords.Operator("ticket.speaks", ("language", hotlineWords.Operator("person." + personLanguage))));
 
         // Ctrl+Enter sends; the person reads it; the first-response clock stops.

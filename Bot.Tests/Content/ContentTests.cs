@@ -107,6 +107,26 @@ public class ContentTests
     }
 
     [Fact]
+    public void A_seed_item_split_into_several_questions_shares_its_citation_but_a_gap_is_still_an_error()
+    {
+        var kk = Content["kk"];
+        // general/18 ("deceived, blackmailed, humiliated, ... fines") is asked one idea at a time.
+        Assert.True(kk.Indicators.Values.Count(i => i.Cite == "appendix-1/what/general/18") > 1);
+        Assert.All(ContentLoader.SectionKeys, key =>
+        {
+            var numbers = kk.Sections.Single(s => s.Key == key).Items.Select(i => int.Parse(i.Cite.Split('/')[^1], System.Globalization.CultureInfo.InvariantCulture)).Distinct();
+            Assert.Equal(Enumerable.Range(1, numbers.Count()), numbers);
+        });
+
+        var copy = CopyContent();
+        var general = Path.Combine(copy, "kk", "indicators", "general.yaml");
+        File.WriteAllText(general, File.ReadAllText(general).Replace("cite: appendix-1/what/general/19", "cite: appendix-1/what/general/20", StringComparison.Ordinal));
+        var error = Assert.Single(ContentLoader.Check(copy, UiKeys.Required), e => e.File == "kk/indicators/general.yaml");
+        Assert.Equal("general-injuries-beatings", error.Key);
+        Assert.Contains("expected appendix-1/what/general/19", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_shipped_content_is_valid() => Assert.Empty(ContentLoader.Check(TestContent.Path, UiKeys.Required));
 
     private static string CopyContent()

@@ -95,8 +95,9 @@ const statusOf = x => x.endedAt && !['Closed', 'Cancelled'].includes(x.status) ?
 function badges(x, large) {
   const list = [];
   if (x.urgent) list.push(['⚠ ' + t('flag.urgent'), 'urgent']);
-  if (x.readable?.flags?.danger) list.push([t('flag.danger'), 'urgent']);
-  if (x.readable?.flags?.doctor) list.push([t('flag.doctor'), 'urgent']);
+  const why = x.flags ?? x.readable?.flags ?? [];   // why it is urgent: danger or a doctor
+  if (why.includes('danger')) list.push([t('flag.danger'), 'urgent reason']);
+  if (why.includes('doctor')) list.push([t('flag.doctor'), 'urgent reason']);
   if (x.minor) list.push(['◆ ' + t('flag.minor'), 'minor']);
   if (x.abroad) list.push([t('flag.abroad'), 'plain']);
   if (x.gender === 'Woman') list.push([t('flag.woman'), 'plain']);
@@ -326,7 +327,7 @@ function renderSide() {
   parts.push(el('p', `${t('ticket.speaks', { language: r.personLanguage })} · ${t('role.' + x.role)} · ${t('channel.' + x.channel)}`, 'person'));
   parts.push(el('p', t('ticket.referral-' + x.destination), 'person'));
   for (const section of ['who', 'where', 'what']) {
-    const items = r.items.filter(i => i.section === section);
+    const items = r.items.filter(i => i.part === section);
     if (!items.length) continue;
     const group = el('section', undefined, 'group'); group.append(el('h3', t('summary.' + section)));
     const list = el('dl');
@@ -339,7 +340,10 @@ function renderSide() {
   if (!r.items.length) parts.push(el('p', t('summary.none')));
   if (r.consent) {
     const c = el('section', undefined, 'group consent'); c.append(el('h3', t('summary.consent')));
-    c.append(el('p', t('summary.consent-at', { time: when(x.consentAt) }), 'meta'), el('blockquote', r.consent, undefined, { lang: x.language }));
+    const seen = el('blockquote', undefined, undefined, { lang: x.language });
+    seen.append(el('p', r.consent));
+    if (r.shared.length) { const ul = el('ul'); for (const line of r.shared) ul.append(el('li', line)); seen.append(ul); }
+    c.append(el('p', t('summary.consent-at', { time: when(x.consentAt) }), 'meta'), seen);
     if (r.consentWordingChanged) c.append(el('p', t('summary.consent-changed'), 'meta'));
     parts.push(c);
   }
@@ -351,7 +355,7 @@ function renderSide() {
     p.append(el('span', n.text), el('span', ' · ' + when(n.at), 'meta'));
     notes.append(p);
   }
-  if (x.summary.length || d.notes.length || !['Closed', 'Cancelled'].includes(x.status)) {
+  if (x.summary.items?.length || d.notes.length || !['Closed', 'Cancelled'].includes(x.status)) {
     const noteLabel = el('label', t('ticket.note'), undefined, { for: 'note' });
     const add = button(t('ticket.add-note'), async () => {
       if (!note.value.trim()) return;

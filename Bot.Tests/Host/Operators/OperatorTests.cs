@@ -19,7 +19,7 @@ public class OperatorTests
         await TicketsAsync(hotline);
         // Level, flags, clocks, language, team, channel: nothing the person answered or said, no consent wording.
         Assert.Equal(
-            ["abroad", "channel", "claimedAt", "createdAt", "destination", "endedAt", "firstResponseAt", "firstResponseDue", "gender", "id",
+            ["abroad", "channel", "claimedAt", "createdAt", "destination", "endedAt", "firstResponseAt", "firstResponseDue", "flags", "gender", "id",
                 "language", "level", "minor", "operatorId", "operatorName", "queuedAt", "referralDue", "safePlaceDue", "status", "urgent"],
             listed.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         var id = listed.GetProperty("id").GetString();
