@@ -149,6 +149,14 @@ async function send() {
   if (!await act(`/tickets/${id}/messages`, { text })) { if (!reply.value) reply.value = text; keepDraft(id, reply.value); }
 }
 const note = el('textarea', undefined, undefined, { id: 'note', rows: '2' });
+// The ticket column's parts: the top (title, badges, clocks, actions) and the transcript are redrawn; the composer never is,
+// so the operator's caret, focus and words are never touched by a redraw.
+const ticketTop = el('div', undefined, 'ticket-top');
+const ticketLog = el('ol', undefined, 'messages', { id: 'messages', 'aria-label': t('ticket.transcript') });
+const said = el('p', undefined, 'said', { id: 'said', role: 'status' });
+const composer = el('div', undefined, 'composer');
+composer.append(replyLabel, reply, cannedList, button(t('ticket.send'), send, 'primary', { id: 'send' }),
+  button(t('ticket.canned'), () => { reply.value = '/'; drawCanned(); reply.focus(); }, undefined, { id: 'canned-open' }));
 
 // ---- dialogs: in the page, in the operator's language (not the browser's confirm/prompt) -------------------------
 /** Resolves with the form's values, or null when cancelled. */
@@ -182,7 +190,7 @@ function ask(title, fields, confirmText, danger) {
     document.body.append(dialog); dialog.showModal();
   });
 }
-function say(text) { const a = document.getElementById('alert'); a.textContent = text; const s = document.getElementById('said'); if (s) s.textContent = text; }
+function say(text) { document.getElementById('alert').textContent = text; said.textContent = text; }
 
 // ---- alerts: a sound (once allowed) and the tab title ------------------------------------------------------------
 let audio = null;
@@ -266,8 +274,9 @@ function ticketItem(x) {
 }
 function renderTicket() {
   const chat = document.getElementById('chat');
+  if (!chat.contains(composer)) chat.replaceChildren(ticketTop, ticketLog, said, composer);   // once: these parts are never re-created
   const d = state.detail;
-  if (!d) { chat.replaceChildren(el('p', t('ticket.choose'), 'choose')); return; }
+  if (!d) { ticketTop.replaceChildren(el('p', t('ticket.choose'), 'choose')); ticketLog.replaceChildren(); composer.hidden = true; return; }
   const x = d.ticket, mine = x.operatorId === state.me.id, supervisor = state.me.role === 'Supervisor';
   const closed = ['Closed', 'Cancelled'].includes(x.status), ended = !!x.endedAt;
   const head = el('div', undefined, 'ticket-head');
@@ -289,11 +298,11 @@ function renderTicket() {
   }
   if (!closed && !d.audit.some(a => a.action === 'blocked')) danger.append(button(t('ticket.block'), () => block(x), 'danger', { id: 'block' }));
   const bar = el('div', undefined, 'action-bar'); bar.append(actions, danger);
-  const log = el('ol', undefined, 'messages', { id: 'messages', 'aria-label': t('ticket.transcript') });
+  const messages = [];
   for (const m of d.messages) {
     const li = el('li', undefined, 'message ' + m.from);
     li.append(el('span', `${(m.from === 'user' ? t('ticket.from-user') : t('ticket.from-operator'))} · ${when(m.at)}`, 'meta'), el('span', m.text, 'text'));
-    log.append(li);
+    messages.push(li);
   }
   const parts = [head, bar];
   if (ended && !closed) parts.push(el('p', t('ticket.ended'), 'banner'));
@@ -304,19 +313,14 @@ function renderTicket() {
     if (x.outcome) out.append(el('p', `${t('ticket.outcome')}: ${x.outcome}`));
     parts.push(out);
   }
-  parts.push(log, el('p', undefined, 'said', { id: 'said', role: 'status' }));
-  if (mine && !ended && !closed) {
-    if (reply.dataset.ticket !== x.id) { reply.value = draft(x.id); reply.dataset.ticket = x.id; }
-    const composer = el('div', undefined, 'composer');
-    composer.append(replyLabel, reply, cannedList, button(t('ticket.send'), send, 'primary', { id: 'send' }),
-      button(t('ticket.canned'), () => { reply.value = '/'; drawCanned(); reply.focus(); }, undefined, { id: 'canned-open' }));
-    parts.push(composer);
-    drawCanned();
-  }
-  const typing = document.activeElement === reply, caret = [reply.selectionStart, reply.selectionEnd];
-  chat.replaceChildren(...parts);
-  if (typing && reply.isConnected) { reply.focus(); reply.setSelectionRange(...caret); }
-  log.scrollTop = log.scrollHeight;
+  ticketTop.replaceChildren(...parts);
+  const follow = ticketLog.scrollTop + ticketLog.clientHeight >= ticketLog.scrollHeight - 4;
+  ticketLog.replaceChildren(...messages);
+  if (follow) ticketLog.scrollTop = ticketLog.scrollHeight;
+  const writing = mine && !ended && !closed;
+  composer.hidden = !writing;
+  if (writing && reply.dataset.ticket !== x.id) { reply.value = draft(x.id); reply.dataset.ticket = x.id; }
+  if (writing) drawCanned();
 }
 function renderSide() {
   const side = document.getElementById('side');
@@ -379,7 +383,7 @@ function renderSide() {
 
 // ---- what the operator does ---------------------------------------------------------------------------------------
 async function select(id) {
-  state.selected = id; sessionStorage.setItem('selected', id);
+  state.selected = id; sessionStorage.setItem('selected', id); said.textContent = '';
   await loadDetail(); render();
 }
 async function claim(id) {
