@@ -63,7 +63,9 @@ public partial class OperatorShiftBrowserTests(ITestOutputHelper output)
         var asked = TestContent.Content.Plan.Core[0];
         await Assertions.Expect(side).ToContainTextAsync(hotlineWords.Indicators[asked].Self);
         await Assertions.Expect(side.Locator("dd").First).ToBeVisibleAsync();
-        Assert.DoesNotContain(person.Indicators[asked].Self, await side.InnerTextAsync(), StringComparison.Ordinal);
+        // The answers in the operator's words; the person's own wording only where it must be theirs, in the consent as they saw it.
+        var answers = string.Concat(await side.Locator("section.group:not(.consent)").AllInnerTextsAsync());
+        Assert.DoesNotContain(person.Indicators[asked].Self, answers, StringComparison.Ordinal);
         Assert.DoesNotContain(asked, await side.InnerTextAsync(), StringComparison.Ordinal);   // no raw ids
         // What the person agreed to share, exactly as they saw it: the consent text and the lines sent, in their language.
         await Assertions.Expect(side.Locator("blockquote p")).ToHaveTextAsync(person.Text("consent.ask.hotline"));
@@ -78,6 +80,13 @@ public partial class OperatorShiftBrowserTests(ITestOutputHelper output)
         await Assertions.Expect(hotline.Locator("#reply")).ToHaveValueAsync("");
         await hotline.ScreenshotAsync(new() { Path = Path.Combine(Artefacts, $"console-ticket-{hotlineLanguage}.png") });
         await NoEnglishAsync(hotline, hotlineLanguage);
+        // Every control a finger or a tired hand can hit: at least 36 px tall, at 1280×720 and on a 10-inch tablet upright.
+        const string small = "[...document.querySelectorAll('button, select, textarea')].filter(e => e.offsetParent && e.getBoundingClientRect().height < 36).map(e => e.id || e.textContent)";
+        Assert.Empty(await hotline.EvaluateAsync<string[]>(small));
+        await hotline.SetViewportSizeAsync(800, 1280);
+        Assert.Empty(await hotline.EvaluateAsync<string[]>(small));
+        await hotline.ScreenshotAsync(new() { Path = Path.Combine(Artefacts, $"console-tablet-{hotlineLanguage}.png") });
+        await hotline.SetViewportSizeAsync(1280, 720);
 
         // Transfer to the police with a note: the police operator takes it next and reads why it came.
         const string why = "Угрожают, нужна полиция / Қорқытып жатыр";
