@@ -1,7 +1,11 @@
 using System.Security.Claims;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Bot.Content;
 using Bot.Host.Storage;
 using Bot.Host.Turns;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -10,7 +14,7 @@ using Microsoft.Extensions.Options;
 
 namespace Bot.Host.Operators;
 
-public static class OperatorSetup
+public static partial class OperatorSetup
 {
     public const string SupervisorPolicy = "supervisor";
     /// <summary>The header the console's script (and an API client signed in with the cookie) sends with every POST.</summary>
@@ -116,7 +120,11 @@ public static class OperatorSetup
             return Results.Redirect("/operators/signin");
         }).RequireAuthorization().DisableAntiforgery();
         app.MapGet("/operators", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "console.html")).RequireAuthorization();
-        app.MapGet("/operators/supervisor", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "supervisor.html"))
+        app.MapGet("/operators/supervisor", async (HttpContext http, IAntiforgery antiforgery, TicketStatistics statistics, BotContent content) =>
+                Page(http, antiforgery, "supervisor.html", new Dictionary<string, string>
+                {
+                    ["charts"] = TicketCharts.Page(await statistics.BuildAsync(http.RequestAborted), content.Pack(http)),
+                }))
             .RequireAuthorization(SupervisorPolicy);
         return app;
     }
@@ -140,14 +148,37 @@ public static class OperatorSetup
             .AddEntityFrameworkStores<BotDb>()
             .AddTokenProvider<AuthenticatorTokenProvider<OperatorUser>>(TokenOptions.DefaultAuthenticatorProvider);
 
-    /// <summary>The page with a fresh antiforgery token in place of {{antiforgery}} (its forms' hidden field, the console script's header).</summary>
-    private static IResult Page(HttpContext http, IAntiforgery antiforgery, string name)
+    /// <summary>
+    /// The page in the operator's language: {{t:key}} from operators.yaml, {{lang}}, {{strings}} (every string, as JSON for the
+    /// page's script), {{antiforgery}} (a fresh token for its forms and the script's header) and the page's own parts.
+    /// </summary>
+    private static IResult Page(HttpContext http, IAntiforgery antiforgery, string name, IReadOnlyDictionary<string, string>? parts = null)
     {
+        var content = http.RequestServices.GetRequiredService<BotContent>();
+        var pack = content.Pack(http);
         var token = antiforgery.GetAndStoreTokens(http).RequestToken!;
-        var html = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Operators", name))
-            .Replace("{{antiforgery}}", HtmlEncoder.Default.Encode(token), StringComparison.Ordinal);
+        var html = PagePlaceholder().Replace(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Operators", name)), match =>
+            match.Groups["key"].Value switch
+            {
+                "antiforgery" => Html.Encode(token),
+                "lang" => pack.Code,
+                // Encoded for a <script type="application/json"> block: the serializer escapes <, > and & by default.
+                "strings" => JsonSerializer.Serialize(pack.Operators, PageJson),
+                // Each language named in its own words, the operator's own selected.
+                "languages" => string.Concat(BotContent.LanguageCodes.Select(code =>
+                    $"<option value=\"{code}\" lang=\"{code}\"{(code == pack.Code ? " selected" : "")}>{Html.Encode(content[code].Operator("language.name"))}</option>")),
+                var key when key.StartsWith("t:", StringComparison.Ordinal) => Html.Encode(pack.Operator(key[2..])),
+                var key => parts?.GetValueOrDefault(key) ?? match.Value,
+            });
         return Results.Content(html, "text/html; charset=utf-8");
     }
+
+    /// <summary>Kazakh and Russian as they are, not as character references; what HTML needs escaped still is.</summary>
+    private static readonly HtmlEncoder Html = HtmlEncoder.Create(UnicodeRanges.All);
+    private static readonly JsonSerializerOptions PageJson = new() { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
+
+    [GeneratedRegex(@"\{\{(?<key>[a-z:.A-Z0-9-]+)\}\}")]
+    private static partial Regex PagePlaceholder();
 
     /// <summary>
     /// Null for a request with a valid antiforgery token, else the answer: 400 for a missing or wrong token. The check reads
@@ -158,7 +189,7 @@ public static class OperatorSetup
     {
         try
         {
-            return await antiforgery.IsRequestValidAsync(http) ? null : Forged();
+            return await antiforgery.IsRequestValidAsync(http) ? null : OperatorLanguage.Problem(http, "error.forged", StatusCodes.Status400BadRequest);
         }
         catch (Exception e) when (e is AntiforgeryValidationException or IOException or InvalidDataException)
         {
@@ -191,9 +222,6 @@ public static class OperatorSetup
         (e as BadHttpRequestException ?? e.InnerException as BadHttpRequestException)?.StatusCode == StatusCodes.Status413PayloadTooLarge
             ? PublicEndpoints.PayloadTooLarge(http)
             : Results.Problem("The form could not be read.", statusCode: StatusCodes.Status400BadRequest);
-
-    internal static IResult Forged() =>
-        Results.Problem("The antiforgery token is missing or wrong: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
 }
 
 /// <summary>Role, gender and display name as claims: the console and the API read them, not the database, on each request.</summary>
@@ -204,6 +232,10 @@ public sealed class OperatorClaims(UserManager<OperatorUser> users, IOptions<Ide
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaims([new Claim(ClaimTypes.Role, user.Role.ToString()), new Claim("gender", user.Gender), new Claim("display", user.DisplayName)]);
+        if (OperatorLanguage.IsKnown(user.Language))
+        {
+            identity.AddClaim(new Claim(OperatorLanguage.Claim, user.Language!));
+        }
         return identity;
     }
 }

@@ -50,6 +50,10 @@ namespace Bot.Host.Storage.Migrations
                         .HasMaxLength(1)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("INTEGER");
 
@@ -138,6 +142,10 @@ namespace Bot.Host.Storage.Migrations
                     b.Property<string>("Destination")
                         .IsRequired()
                         .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Disposition")
+                        .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("EndedAt")
@@ -301,6 +309,9 @@ namespace Bot.Host.Storage.Migrations
 
                     b.Property<Guid>("TicketId")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("Transfer")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
