@@ -2,9 +2,16 @@ using Bot.Content;
 
 namespace Bot.Dialogs.Screening;
 
+/// <summary>What the screening found, for the result screen and the ticket: the stage's only output.</summary>
+public sealed record ScreeningOutcome(Level Level, IReadOnlyList<Form> Forms);
+
 /// <summary>
 /// The adaptive screening of clause 5 by Appendix 1: place → core signs → situation → minors'
 /// signs → follow-ups of the forms the answers point at, never more than the plan's limit.
+/// The conversation uses only its entry: <see cref="Begin"/>, <see cref="Question"/> and <see cref="Options"/>
+/// for the screen, <see cref="Record"/> / <see cref="Choose"/> for an answer, <see cref="HasNext"/> /
+/// <see cref="Advance"/> for the next screen and <see cref="Outcome"/> for the result; what leaves with the
+/// ticket is <see cref="ConsentPreview"/>'s.
 /// </summary>
 public static class Screening
 {
@@ -53,8 +60,29 @@ public static class Screening
         }
     }
 
-    public static bool IsOption(ScreeningPlan plan, string question, string option) =>
-        plan.Choices[ChoiceKey(question)].Any(o => o.Id == option);
+    /// <summary>The question on screen, in the words for who is answering: a child, a witness or the person themself.</summary>
+    public static string Question(ConversationState state, LanguagePack pack)
+    {
+        var question = state.Question!;
+        var position = pack.Text("screening.progress", ("n", state.Asked.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (IsChoice(question))
+        {
+            var choice = pack.Choices[ChoiceKey(question)];
+            return position + "\n" + (state.Minor ? choice.Child : state.Role == Role.Witness ? choice.Witness : choice.Self);
+        }
+        return position + "\n" + QuestionText(state, pack.Indicators[question]);
+    }
+
+    /// <summary>The options of a choice question on screen (id, label); none for a yes/no question.</summary>
+    public static IEnumerable<(string Id, string Label)> Options(ConversationState state, LanguagePack pack, ScreeningPlan plan)
+    {
+        if (state.Question is not { } question || !IsChoice(question))
+        {
+            return [];
+        }
+        var key = ChoiceKey(question);
+        return plan.Choices[key].Select(o => (o.Id, pack.Choices[key].Options[o.Id]));
+    }
 
     public static void Choose(ConversationState state, ScreeningPlan plan, string option)
     {
@@ -76,6 +104,9 @@ public static class Screening
         state.PointedForms.Add(form.Key());
         state.Pending.AddRange(plan.FollowUps[form].Where(id => !state.Answers.ContainsKey(id) && !state.Pending.Contains(id) && id != state.Question));
     }
+
+    public static ScreeningOutcome Outcome(ConversationState state, LanguagePack pack, ScreeningPlan plan) =>
+        new(Assess(state, pack, plan), LikelyForms(state, pack, plan));
 
     /// <summary>The items recorded as present (clause 7: only these leave, never a "no"), in the words the person saw.</summary>
     public static IReadOnlyList<SummaryItem> Summary(ConversationState state, LanguagePack pack, ScreeningPlan plan)

@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.Telemetry;
 using Telegram.Bot;
 using Telegram.Bot.Types;
 
@@ -48,9 +47,6 @@ public static class TelegramSetup
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(500),
             }));
-        // Polly reports every successful attempt at Information: that is one log line per Bot API call.
-        builder.Services.Configure<TelemetryOptions>(telemetry => telemetry.SeverityProvider = arguments =>
-            arguments.Event is { EventName: "ExecutionAttempt", Severity: ResilienceEventSeverity.Information } ? ResilienceEventSeverity.Debug : arguments.Event.Severity);
         builder.Services.AddSingleton<ITelegramBotClient>(services =>
         {
             var o = services.GetRequiredService<IOptions<TelegramOptions>>().Value;
@@ -146,15 +142,18 @@ public sealed class TelegramStartup(ITelegramBotClient bot, BotContent content, 
 }
 
 /// <summary>One line in the operators' group per escalation: no answers, no personal data.</summary>
-public sealed class OperatorAlerts(TelegramSender sender, IOptions<TelegramOptions> options, ILogger<OperatorAlerts> log) : IEscalationObserver
+public sealed class OperatorAlerts(TelegramSender sender, IOptions<TelegramOptions> options, BotContent content, ILogger<OperatorAlerts> log)
+    : IEscalationObserver
 {
     public async Task EscalatedAsync(string conversationKey, EscalationRequest escalation, CancellationToken cancel)
     {
-        var line = $"New escalation {escalation.Id}: urgency {(escalation.Urgent ? "URGENT" : escalation.Level.ToString())}, " +
-                   $"to {escalation.Destination}, minor {(escalation.Minor ? "yes" : "no")}";
+        var pack = content[options.Value.OperatorChatLanguage];
+        var line = pack.Operator("alert.telegram", ("id", escalation.Id.ToString()[..8]),
+            ("level", pack.Operator("level." + (escalation.Urgent ? nameof(Level.Urgent) : escalation.Level.ToString()))),
+            ("team", pack.Operator("team." + escalation.Destination)), ("minor", pack.Operator(escalation.Minor ? "alert.yes" : "alert.no")));
         try
         {
-            await sender.SendDirectAsync(options.Value.OperatorChatId!.Value, new BotMessage(line, []), cancel);
+            await sender.SendDirectAsync(options.Value.OperatorChatId!.Value, new BotMessage(line, []), cancel, alert: true);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -16,6 +16,10 @@ public sealed class WebChatOptions
     /// <summary>Where the quick-exit button leaves for: a neutral site.</summary>
     public string ExitUrl { get; set; } = "https://www.google.com/search?q=weather";
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+    /// <summary>No token of a conversation lives longer than this after its first, however often it is refreshed.</summary>
+    public TimeSpan TokenMaxAge { get; set; } = TimeSpan.FromHours(8);
+    /// <summary>Memory for all conversations' echoes together.</summary>
+    public long EchoBudgetBytes { get; set; } = 8 * 1024 * 1024;
     /// <summary>Websites (scheme://host[:port]) whose embedded Microsoft Web Chat may call the Direct Line endpoints from the browser.</summary>
     public string[] AllowedOrigins { get; set; } = [];
 }
@@ -42,7 +46,6 @@ public static partial class WebChatApi
         builder.Services.AddSingleton<WebChatStreams>();
         builder.Services.AddHostedService(services => services.GetRequiredService<WebChatStreams>());
         builder.Services.AddSingleton<IReplyObserver>(services => services.GetRequiredService<WebChatStreams>());
-        builder.Services.AddSingleton<IRevocationObserver>(services => services.GetRequiredService<WebChatStreams>());
         // Bearer tokens, no cookies: a site allowed here can do from the browser only what it could do from its own server.
         var origins = builder.Configuration.GetSection("WebChat:AllowedOrigins").Get<string[]>() ?? [];
         builder.Services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy.WithOrigins(origins).AllowAnyHeader().AllowAnyMethod()));
@@ -70,26 +73,20 @@ public static partial class WebChatApi
         return app;
     }
 
-    private static async Task<IResult> StartConversation(HttpContext http, ConversationService conversations, Tokens tokens, BotDb db)
+    private static async Task<IResult> StartConversation(HttpContext http, ConversationService conversations, Tokens tokens)
     {
-        var locale = await StartLocaleAsync(http);
         // Direct Line clients (botframework-directlinejs, Web Chat) start with a token from /tokens/generate:
-        // that token names a conversation already started, which they then open here.
+        // that token names a conversation already started, which they then open here. One that was forgotten stays gone.
         if (http.Request.Headers.Authorization.Count > 0)
         {
-            if (tokens.Authorize(http, id: null) is not { } own)
-            {
-                return TypedResults.Unauthorized();
-            }
-            if (!await db.Conversations.AnyAsync(c => c.Key == own, http.RequestAborted))
-            {
-                await conversations.HandleAsync(own, Channel, UserTurn.Typed("/start", locale), cancel: http.RequestAborted);
-            }
-            return TypedResults.Created($"/v3/directline/conversations/{own}", tokens.Issue(own, http.Request, WebChatFeed.Start));
+            return await tokens.AuthorizeAsync(http, id: null) is { } own
+                ? TypedResults.Created($"/v3/directline/conversations/{own.ConversationId}", tokens.Issue(own, http.Request, WebChatFeed.Start))
+                : TypedResults.Unauthorized();
         }
+        var locale = await StartLocaleAsync(http);
         var id = Base64Url(RandomNumberGenerator.GetBytes(16));
         await conversations.HandleAsync(id, Channel, UserTurn.Typed("/start", locale), cancel: http.RequestAborted);
-        return TypedResults.Created($"/v3/directline/conversations/{id}", tokens.Issue(id, http.Request, WebChatFeed.Start));
+        return TypedResults.Created($"/v3/directline/conversations/{id}", tokens.IssueFirst(id, http.Request));
     }
 
     /// <summary>The locale of Direct Line's conversationStartProperties, else the browser's Accept-Language.</summary>
@@ -119,20 +116,25 @@ public static partial class WebChatApi
     /// </summary>
     private static async Task<IResult> Reconnect(string id, HttpContext http, Tokens tokens, WebChatFeed feed)
     {
-        if (tokens.Authorize(http, id) is null)
+        if (await tokens.AuthorizeAsync(http, id) is not { } grant)
         {
             return TypedResults.Unauthorized();
         }
         var watermark = http.Request.Query.TryGetValue("watermark", out var given)
             ? (string.IsNullOrEmpty(given) ? WebChatFeed.Start : given.ToString())
             : await feed.EndAsync(id, http.RequestAborted);
-        return TypedResults.Ok(tokens.Issue(id, http.Request, watermark));
+        return TypedResults.Ok(tokens.Issue(grant, http.Request, watermark));
     }
 
-    /// <summary>The stream, pre-authorised by its URL's short-lived token (a browser's WebSocket cannot send a header).</summary>
-    private static async Task<IResult> OpenStream(string id, string? t, HttpContext http, Tokens tokens, WebChatStreams streams, BlockedConversations blocked)
+    /// <summary>
+    /// The stream, authorised by its URL's short-lived token (a browser's WebSocket cannot send a header) exactly as a bearer
+    /// token is; it closes the moment the conversation's access ends (/exit, /forget, a block).
+    /// </summary>
+    private static async Task<IResult> OpenStream(string id, string? watermark, string? t, HttpContext http, Tokens tokens, WebChatStreams streams,
+        Revocations revocations)
     {
-        if (tokens.StreamWatermark(t, id) is not { } watermark)
+        using var watch = revocations.Watch(id, out var revoked);   // before authorising: a revocation meanwhile is not missed
+        if (await tokens.AuthorizeAsync(t, id, http.RequestAborted) is null)
         {
             return TypedResults.Unauthorized();
         }
@@ -141,17 +143,19 @@ public static partial class WebChatApi
             return TypedResults.BadRequest();
         }
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        await streams.RunAsync(id, watermark, socket, () => blocked.Contains(id), http.RequestAborted);
+        await streams.RunAsync(id, string.IsNullOrEmpty(watermark) ? WebChatFeed.Start : watermark, socket, revoked, http.RequestAborted);
         return TypedResults.Empty;
     }
 
-    private static IResult RefreshToken(HttpContext http, Tokens tokens) =>
-        tokens.Authorize(http, id: null) is { } id ? TypedResults.Ok(tokens.Issue(id)) : TypedResults.Unauthorized();
+    private static async Task<IResult> RefreshToken(HttpContext http, Tokens tokens) =>
+        await tokens.AuthorizeAsync(http, id: null) is { } grant ? TypedResults.Ok(tokens.Issue(grant)) : TypedResults.Unauthorized();
 
     private static async Task<IResult> PostActivity(string id, HttpContext http, ConversationService conversations, Tokens tokens, FinalReplies finals,
-        Echoes echoes, BotDb db, WebChatStreams streams)
+        Echoes echoes, BlockedConversations blocked, BotDb db, WebChatStreams streams)
     {
-        if (tokens.Authorize(http, id) is null)
+        var authorized = await tokens.AuthorizeAsync(http, id) is not null;
+        // A block ends the conversation's tokens, but whoever holds the phone can still leave and erase (/exit, /forget).
+        if (!authorized && !(blocked.Contains(id) && tokens.Read(http, id) is not null))
         {
             return TypedResults.Unauthorized();
         }
@@ -160,7 +164,12 @@ public static partial class WebChatApi
         {
             return error;
         }
-        return await HandleAsync(id, activity!, activity!.Type == "message" ? ToTurn(activity) : null, http, conversations, finals, echoes, db, streams);
+        var turn = activity!.Type == "message" ? ToTurn(activity) : null;
+        if (!authorized && !(turn is not null && ConversationService.IsLeaving(turn)))
+        {
+            return TypedResults.Unauthorized();
+        }
+        return await HandleAsync(id, activity, turn, http, conversations, finals, echoes, db, streams);
     }
 
     /// <summary>Echoes the person's activity (if their client waits for it) and runs the turn, if any; the answer is the activity's id.</summary>
@@ -184,8 +193,15 @@ public static partial class WebChatApi
         if (result!.Effect != TurnEffect.None)
         {
             echoes.Forget(id);
-            finals.Keep(id, result.Messages);
-            streams.End(id);   // the last words go out, then the socket closes
+        }
+        if (result.Effect == TurnEffect.Forget)
+        {
+            finals.Keep(id, result.Messages);   // the page shows that all is erased; a quick exit's page has already left
+        }
+        if (result.Effect == TurnEffect.QuickExit)
+        {
+            // Whatever the page kept in this browser (cache, storage) goes too, even if its script could not wipe it.
+            http.Response.Headers["Clear-Site-Data"] = "\"cache\", \"storage\"";
         }
         return TypedResults.Ok(new { id = activityId });
     }
@@ -197,7 +213,7 @@ public static partial class WebChatApi
     private static async Task<IResult> Upload(string id, HttpContext http, ConversationService conversations, Tokens tokens, FinalReplies finals,
         Echoes echoes, BotDb db, WebChatStreams streams)
     {
-        if (tokens.Authorize(http, id) is null)
+        if (await tokens.AuthorizeAsync(http, id) is null)
         {
             return TypedResults.Unauthorized();
         }
@@ -245,25 +261,37 @@ public static partial class WebChatApi
 
     /// <param name="wait">Long polling (the embedded page where WebSockets are blocked): with nothing new, wait up to 25 s for it.</param>
     private static async Task<IResult> GetActivities(string id, string? watermark, bool? wait, HttpContext http, Tokens tokens, WebChatFeed feed,
-        WebChatStreams streams)
+        WebChatStreams streams, FinalReplies finals, Revocations revocations)
     {
-        if (tokens.Authorize(http, id) is null)
+        using var watch = revocations.Watch(id, out var revoked);   // a long poll ends, like a stream, when the person leaves
+        if (await tokens.AuthorizeAsync(http, id) is not null)
         {
-            return TypedResults.Unauthorized();
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(revoked, http.RequestAborted);
+            var changed = wait == true ? streams.WaitAsync(id, waiting.Token) : null;   // before reading: a change meanwhile is not missed
+            var set = await feed.ReadAsync(id, watermark, http.RequestAborted);
+            if (changed is not null && set.Activities.Count == 0)
+            {
+                await changed;
+                if (!revoked.IsCancellationRequested)
+                {
+                    return TypedResults.Ok(await feed.ReadAsync(id, watermark, http.RequestAborted));
+                }
+            }
+            else
+            {
+                return TypedResults.Ok(set);
+            }
         }
-        var changed = wait == true ? streams.WaitAsync(id, http.RequestAborted) : null;   // before reading: a change meanwhile is not missed
-        var set = await feed.ReadAsync(id, watermark, http.RequestAborted);
-        if (changed is not null && set.Activities.Count == 0)
-        {
-            await changed;
-            set = await feed.ReadAsync(id, watermark, http.RequestAborted);
-        }
-        return TypedResults.Ok(set);
+        // After /forget the conversation is gone and its tokens with it; its own token may read the last words once.
+        return tokens.Read(http, id) is not null && finals.Take(id) is { Count: > 0 } last
+            ? TypedResults.Ok(new ActivitySet(
+                last.Select((m, i) => ToActivity(id, "f" + i.ToString(CultureInfo.InvariantCulture), DateTime.UtcNow, m)).ToList(), watermark ?? WebChatFeed.Start))
+            : TypedResults.Unauthorized();
     }
 }
 
-/// <summary>A conversation's activities after a watermark: replies from the outbox, the person's echoes, the last words of /exit and /forget.</summary>
-public sealed class WebChatFeed(BotDb db, FinalReplies finals, Echoes echoes, Sealed secrets)
+/// <summary>A conversation's activities after a watermark: replies from the outbox and the person's echoes.</summary>
+public sealed class WebChatFeed(BotDb db, Echoes echoes, Sealed secrets)
 {
     /// <summary>The watermark before anything of a conversation.</summary>
     public const string Start = "0";
@@ -289,7 +317,6 @@ public sealed class WebChatFeed(BotDb db, FinalReplies finals, Echoes echoes, Se
         var echoed = echoes.After(id, echoesSeen);
         var activities = replies.Concat(echoed.Select(x => (Position: x.AfterReply, Order: x.Sequence, x.Activity)))
             .OrderBy(x => x.Position).ThenBy(x => x.Order).Select(x => x.Activity)
-            .Concat(finals.Take(id).Select((m, i) => WebChatApi.ToActivity(id, "f" + i.ToString(CultureInfo.InvariantCulture), DateTime.UtcNow, m)))
             .ToList();
         var next = (rows.Count > 0 ? rows[^1].Id : after).ToString(CultureInfo.InvariantCulture);
         var lastEcho = echoed.Count > 0 ? echoed[^1].Sequence : echoesSeen;
@@ -334,71 +361,8 @@ public static partial class WebChatApi
     internal static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-/// <summary>Short-lived per-conversation tokens: one conversation's token cannot read another's activities.</summary>
-public sealed class Tokens(IDataProtectionProvider protection, Microsoft.Extensions.Options.IOptions<WebChatOptions> options)
-{
-    /// <summary>A stream URL must be used within this (as Direct Line's): the socket it opens lives on.</summary>
-    private static readonly TimeSpan StreamLifetime = TimeSpan.FromSeconds(60);
-    private readonly ITimeLimitedDataProtector _protector = protection.CreateProtector("webchat-token").ToTimeLimitedDataProtector();
-    private readonly ITimeLimitedDataProtector _streams = protection.CreateProtector("webchat-stream").ToTimeLimitedDataProtector();
-
-    public object Issue(string conversationId) => new
-    {
-        conversationId,
-        token = _protector.Protect(conversationId, options.Value.TokenLifetime),
-        expires_in = (int)options.Value.TokenLifetime.TotalSeconds,
-    };
-
-    /// <summary>A token, and the URL of a stream of this conversation from <paramref name="watermark"/> on.</summary>
-    public object Issue(string conversationId, HttpRequest request, string watermark)
-    {
-        var t = _streams.Protect(conversationId + " " + watermark, StreamLifetime);
-        var scheme = request.IsHttps ? "wss" : "ws";
-        return new
-        {
-            conversationId,
-            token = _protector.Protect(conversationId, options.Value.TokenLifetime),
-            expires_in = (int)options.Value.TokenLifetime.TotalSeconds,
-            streamUrl = $"{scheme}://{request.Host}{request.PathBase}/v3/directline/conversations/{conversationId}/stream?t={Uri.EscapeDataString(t)}",
-        };
-    }
-
-    /// <summary>The watermark a stream URL's token was issued with, if it is this conversation's and still fresh; otherwise null.</summary>
-    public string? StreamWatermark(string? t, string id)
-    {
-        try
-        {
-            var bound = t is null ? null : _streams.Unprotect(t).Split(' ', 2);
-            return bound is [var owner, var watermark] && owner == id ? watermark : null;
-        }
-        catch (CryptographicException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>The conversation the bearer token belongs to, or null; with an id, it must be that one.</summary>
-    public string? Authorize(HttpContext http, string? id)
-    {
-        var header = http.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
-        {
-            return null;
-        }
-        try
-        {
-            var owner = _protector.Unprotect(header["Bearer ".Length..].Trim());
-            return id is null || owner == id ? owner : null;
-        }
-        catch (CryptographicException)
-        {
-            return null;
-        }
-    }
-}
-
 /// <summary>
-/// The last words after /exit or /forget, when nothing of the conversation may stay in the database:
+/// The last words after /forget, when nothing of the conversation may stay in the database:
 /// kept in memory for the next poll only.
 /// </summary>
 public sealed class FinalReplies
@@ -417,76 +381,4 @@ public sealed class FinalReplies
     }
 
     public IReadOnlyList<BotMessage> Take(string id) => _replies.TryRemove(id, out var messages) ? messages : [];
-}
-
-/// <summary>
-/// The user's own activities read back (Direct Line echoes them; Web Chat waits for the echo to mark a message sent).
-/// Memory only, for minutes: what a person typed never reaches the database or the logs.
-/// </summary>
-public sealed class Echoes(TimeProvider clock)
-{
-    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
-    private const int PerConversation = 20;
-    private const int Conversations = 10_000;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, List<(long AfterReply, long Sequence, DateTimeOffset At, Activity Activity)>> _echoes = [];
-    // One counter for all conversations, starting from the clock, so a watermark from before a restart hides no new echo.
-    private long _sequence = clock.GetUtcNow().ToUnixTimeMilliseconds();
-
-    /// <summary>The last echo's sequence number so far: a watermark with it skips every echo until now.</summary>
-    public long Sequence
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _sequence;
-            }
-        }
-    }
-
-    public void Add(string id, long afterReply, Activity activity)
-    {
-        lock (_gate)
-        {
-            if (_echoes.Count >= Conversations && !_echoes.ContainsKey(id))
-            {
-                _echoes.Clear();
-            }
-            var list = _echoes.TryGetValue(id, out var existing) ? existing : _echoes[id] = [];
-            list.Add((afterReply, ++_sequence, clock.GetUtcNow(), activity));
-            if (list.Count > PerConversation)
-            {
-                list.RemoveAt(0);
-            }
-        }
-    }
-
-    /// <summary>The echoes after the <paramref name="seen"/>th; those already read (and old ones) are let go.</summary>
-    public IReadOnlyList<(long AfterReply, long Sequence, Activity Activity)> After(string id, long seen)
-    {
-        lock (_gate)
-        {
-            if (!_echoes.TryGetValue(id, out var list))
-            {
-                return [];
-            }
-            var now = clock.GetUtcNow();
-            list.RemoveAll(e => e.Sequence <= seen || now - e.At > Lifetime);
-            if (list.Count == 0)
-            {
-                _echoes.Remove(id);
-            }
-            return list.Select(e => (e.AfterReply, e.Sequence, e.Activity)).ToList();
-        }
-    }
-
-    /// <summary>Quick exit and /forget: nothing of the conversation stays, in memory either.</summary>
-    public void Forget(string id)
-    {
-        lock (_gate)
-        {
-            _echoes.Remove(id);
-        }
-    }
 }

@@ -13,7 +13,7 @@ namespace Bot.Host.Channels.WebChat;
 /// Memory per socket is a few small objects: no buffer is held while a socket waits.
 /// </summary>
 public sealed class WebChatStreams(IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<WebChatStreams> log)
-    : BackgroundService, IReplyObserver, IRevocationObserver
+    : BackgroundService, IReplyObserver
 {
     /// <summary>Often enough for proxies (nginx closes an idle proxied connection after 60 s by default) and for clients to notice a dead host.</summary>
     public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(20);
@@ -44,36 +44,12 @@ public sealed class WebChatStreams(IServiceScopeFactory scopes, IHostApplication
 
     void IReplyObserver.Committed(string conversationKey) => Changed(conversationKey);
 
-    /// <summary>Blocked: the socket closes at once, nothing more is sent.</summary>
-    void IRevocationObserver.Revoked(string conversationKey) => Close(conversationKey, Closing.Revoked);
-
     /// <summary>The bot is working on the person's message: Web Chat shows it typing. Over the socket only, never stored.</summary>
     public void Typing(string id)
     {
         if (_open.TryGetValue(id, out var stream))
         {
             stream.Typing();
-        }
-    }
-
-    /// <summary>/exit or /forget: the last words (kept for the next read) go out, then the socket closes.</summary>
-    public void End(string id)
-    {
-        if (_open.TryGetValue(id, out var stream))
-        {
-            stream.Close(Closing.Ended);
-        }
-        if (_polls.TryRemove(id, out var poll))
-        {
-            poll.TrySetResult();
-        }
-    }
-
-    private void Close(string id, Closing closing)
-    {
-        if (_open.TryGetValue(id, out var stream))
-        {
-            stream.Close(closing);
         }
     }
 
@@ -94,8 +70,8 @@ public sealed class WebChatStreams(IServiceScopeFactory scopes, IHostApplication
     }
 
     /// <summary>Runs one accepted socket until it closes. A newer socket of the same conversation closes this one ("collision").</summary>
-    /// <param name="revoked">Checked once the socket is listed, so a revocation while it opened closes it too.</param>
-    public async Task RunAsync(string id, string watermark, WebSocket socket, Func<bool> revoked, CancellationToken aborted)
+    /// <param name="revoked">Cancelled when the conversation's access ends (/exit, /forget, a block): the socket closes at once, nothing more is sent.</param>
+    public async Task RunAsync(string id, string watermark, WebSocket socket, CancellationToken revoked, CancellationToken aborted)
     {
         var stream = new OpenStream(watermark);
         _open.AddOrUpdate(id, stream, (_, older) =>
@@ -103,10 +79,7 @@ public sealed class WebChatStreams(IServiceScopeFactory scopes, IHostApplication
             older.Close(Closing.Collision);
             return stream;
         });
-        if (revoked())
-        {
-            stream.Close(Closing.Revoked);
-        }
+        using var revocation = revoked.Register(() => stream.Close(Closing.Revoked));
         using var gone = aborted.Register(() => stream.Close(Closing.Gone));
         using var stopping = lifetime.ApplicationStopping.Register(() => stream.Close(Closing.Restarting));
         var receiving = ReceiveAsync(socket, stream);
@@ -138,18 +111,18 @@ public sealed class WebChatStreams(IServiceScopeFactory scopes, IHostApplication
             {
                 return;   // the connection dropped: nothing can be sent any more
             }
-            if (closing is null or Closing.Ended)   // the last words of /exit and /forget still go out
+            if (closing is null)
             {
                 var typing = stream.TakeTyping();
                 // Read on each change rather than handed the rows: the socket sends exactly what GET would, in the same order.
-                var set = changed || closing is Closing.Ended ? await ReadAsync(id, stream.Watermark) : null;
+                var set = changed ? await ReadAsync(id, stream.Watermark) : null;
                 var activities = Enumerable.Range(0, typing).Select(_ => TypingActivity(id)).Concat(set?.Activities ?? []).ToList();
                 if (activities.Count > 0)
                 {
                     await SendTextAsync(socket, JsonSerializer.SerializeToUtf8Bytes(
                         new ActivitySet(activities, set?.Watermark ?? stream.Watermark), ActivityJson.Options));
                 }
-                else if (keepAlive && closing is null)
+                else if (keepAlive)
                 {
                     await SendTextAsync(socket, []);   // Direct Line's keep-alive: an empty message
                 }
@@ -230,7 +203,7 @@ public sealed class WebChatStreams(IServiceScopeFactory scopes, IHostApplication
         }
     }
 
-    private enum Closing { Collision, Ended, Revoked, Restarting, ClientClosed, Gone }
+    private enum Closing { Collision, Revoked, Restarting, ClientClosed, Gone }
 
     /// <summary>One open socket's position and what it has to do next; woken by changes, the keep-alive timer or a close.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001",
