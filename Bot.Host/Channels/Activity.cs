@@ -45,7 +45,11 @@ public sealed record Attachment(string ContentType, HeroCard Content);
 
 public sealed record HeroCard(string? Text, IReadOnlyList<CardAction> Buttons);
 
-public sealed record CardAction(string Type, string Title, string Value);
+public sealed record CardAction(string Type, string Title, string Value)
+{
+    /// <summary>messageBack: what the client shows (and reads out) as the person's message, instead of the value.</summary>
+    public string? DisplayText { get; init; }
+}
 
 public static class ActivityJson
 {

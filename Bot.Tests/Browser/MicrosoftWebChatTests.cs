@@ -43,9 +43,13 @@ public class MicrosoftWebChatTests
         <script>
           const query = new URLSearchParams(location.search);
           window.sent = { fulfilled: 0, rejected: 0 };
+          window.pressed = [];   // [text, displayText] of each echoed press
+          const echoed = activity => activity.from.role === 'user' && activity.value !== undefined
+            && window.pressed.push([activity.text || '', (activity.channelData.messageBack || {}).displayText || '']);
           const store = window.WebChat.createStore({}, () => next => action => {
             if (action.type === 'DIRECT_LINE/POST_ACTIVITY_FULFILLED') window.sent.fulfilled++;
             if (action.type === 'DIRECT_LINE/POST_ACTIVITY_REJECTED') window.sent.rejected++;
+            if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') echoed(action.payload.activity);
             return next(action);
           });
           window.WebChat.renderWebChat({
@@ -131,9 +135,16 @@ public class MicrosoftWebChatTests
             await PressAsync(key);
         }
         await Assertions.Expect(transcript).ToContainTextAsync(En.Text("waiting.ask").Split('\n')[0], new() { Timeout = 30_000 });
+        // A pressed button comes back (and is read out to a screen reader) in the button's words, never as the option's id.
+        var pressed = await page.EvaluateAsync<string[][]>("() => window.pressed");
+        Assert.Contains(new[] { "", Button("agree") }, pressed);
+        Assert.All(pressed, p => Assert.DoesNotMatch(@"^\d+\.", p[0] + p[1]));
+        Assert.DoesNotMatch(@"\b\d+\.(continue|safe|agree)\b", await transcript.InnerTextAsync());
 
         // A file: not read or kept, a polite line instead, and no 5xx.
-        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "photo.jpg", MimeType = "image/jpeg", Buffer = new byte[200_000] });
+        // Web Chat 4.18 holds an attached file in the send box until Send is pressed (sendAttachmentOn: "send").
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = "passport.pdf", MimeType = "application/pdf", Buffer = new byte[200_000] });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
         sends++;
         await Assertions.Expect(transcript).ToContainTextAsync(En.Text("input.unsupported").Split('.')[0], new() { Timeout = 30_000 });
 

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using Xunit.Abstractions;
 using System.Net.WebSockets;
@@ -55,18 +56,31 @@ public class WebChatStreamTests
     }
 
     [Fact]
-    public async Task Forget_closes_the_socket_after_its_last_words_and_a_block_closes_it_at_once()
+    public async Task Quick_exit_and_forget_close_the_socket_at_once_and_a_block_too()
     {
         await using var host = await HostProcess.StartAsync();
-        var leaving = new WebChatClient(host.Http);
-        await leaving.StartAsync();
-        await using (var stream = await DirectLineSocket.OpenAsync(leaving.StreamUrl))
+        foreach (var command in new[] { "/exit", "/forget" })
         {
+            var leaving = new WebChatClient(host.Http);
+            await leaving.StartAsync();
+            await using var stream = await DirectLineSocket.OpenAsync(leaving.StreamUrl);
             await stream.NextPromptAsync();
-            (await leaving.PostAsync(new { type = "message", text = "/forget", from = new { id = "user" } })).EnsureSuccessStatusCode();
-            var last = await stream.NextAsync(DirectLineSocket.FromBot, "the last words");
-            Assert.Equal(En.Text("forget.done"), WebChatClient.Text(last));
-            Assert.Equal((WebSocketCloseStatus.NormalClosure, "ended"), await stream.Closed.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+            (await leaving.PostAsync(new { type = "message", text = command, from = new { id = "user" } })).EnsureSuccessStatusCode();
+            Assert.Equal((WebSocketCloseStatus.PolicyViolation, "revoked"), await stream.Closed.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.DoesNotContain(stream.Received, a => DirectLineSocket.FromBot(a) && WebChatClient.Text(a) is var text
+                && (text == En.Text("forget.done") || text == En.Text("exit.done")));
+            // The old token opens no stream any more; after /forget it may read the last words once.
+            await Assert.ThrowsAnyAsync<WebSocketException>(async () => await DirectLineSocket.OpenAsync(leaving.StreamUrl));
+            using var read = await leaving.GetActivitiesAsync();
+            if (command == "/forget")
+            {
+                Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+                Assert.Contains(En.Text("forget.done"), await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, read.StatusCode);
+            }
         }
 
         var chat = await ConsentAsync(host);
@@ -77,7 +91,7 @@ public class WebChatStreamTests
         (await chat.PostAsync(new { type = "message", text = "hello", from = new { id = "user" }, channelData = new { clientActivityID = "c1" } }))
             .EnsureSuccessStatusCode();
         await blocked.NextAsync(a => ClientActivityId(a) == "c1", "the echo");
-        using (var block = await hotline.PostAsync($"api/operator/tickets/{id}/block", null))
+        using (var block = await hotline.PostAsJsonAsync($"api/operator/tickets/{id}/block", new { reason = "threats to the operator" }))
         {
             Assert.Equal(HttpStatusCode.NoContent, block.StatusCode);
         }

@@ -116,8 +116,21 @@ public sealed class Echoes(TimeProvider clock, IOptions<WebChatOptions> options)
         Value = posted.Value is { ValueKind: JsonValueKind.String } value && value.GetString()!.Length <= MaxId ? value.Clone() : null,
         ChannelData = posted.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("clientActivityID", out var client)
             && client.ValueKind == JsonValueKind.String
-            ? JsonSerializer.SerializeToElement(new { clientActivityID = Clip(client.GetString(), MaxId) })
+            ? JsonSerializer.SerializeToElement(new
+            {
+                clientActivityID = Clip(client.GetString(), MaxId),
+                // How Web Chat shows a pressed button's echo: hidden (postBack) or as the button's words (messageBack), never as its id.
+                postBack = data.TryGetProperty("postBack", out var postBack) && postBack.ValueKind == JsonValueKind.True ? true : (bool?)null,
+                messageBack = data.TryGetProperty("messageBack", out var back) && back.ValueKind == JsonValueKind.Object
+                    && back.TryGetProperty("displayText", out var shown) && shown.ValueKind == JsonValueKind.String
+                    ? new { displayText = Clip(shown.GetString(), MaxText) } : null,
+            }, Omitting)
             : null,
+    };
+
+    private static readonly JsonSerializerOptions Omitting = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
     private static string? Clip(string? text, int length) => text is null || text.Length <= length ? text : text[..length];

@@ -355,7 +355,9 @@ public static partial class WebChatApi
         Conversation = new ConversationAccount(conversationId),
         Text = message.Text,
         SuggestedActions = message.Options.Count == 0 ? null
-            : new SuggestedActions(message.Options.Select(o => new CardAction("postBack", o.Label, o.Id)).ToList()),
+            // messageBack, not postBack: Web Chat shows and reads out the button's words as the person's message, never the option's id
+            // (it hides a postBack in the transcript but its screen-reader region still says "You said: 2.safe").
+            : new SuggestedActions(message.Options.Select(o => new CardAction("messageBack", o.Label, o.Id) { DisplayText = o.Label }).ToList()),
     };
 
     internal static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
