@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Bot.Content;
 using Bot.Dialogs.Rights;
+using Bot.Dialogs.Screening;
 using Stateless;
 using ScreeningFlow = Bot.Dialogs.Screening.Screening;
 
@@ -16,8 +17,8 @@ public sealed class Conversation
     public enum Trigger
     {
         // Buttons, in the order they are shown.
-        Choose, Continue, ChangeLanguage, Danger, Doctor, Safe, Self, Witness, RightsOnly,
-        Under18, Adult, InKazakhstan, Abroad, Yes, No, NotSure, Skip, Stop, Talk, Rights, Leave, Next,
+        Choose, Toggle, Continue, ChangeLanguage, Danger, Doctor, Safe, Self, Witness, RightsOnly,
+        Under18, Adult, InKazakhstan, Abroad, Yes, No, NotSure, Done, Skip, Stop, Talk, Rights, Leave, Next,
         Woman, Man, NoPreference, Hotline, Police, Agree, Disagree, Cancel, StartAgain, Menu,
         // Commands, typed or from a channel's menu; never shown as buttons.
         StartCommand, RightsCommand, TalkCommand, LanguageCommand,
@@ -47,6 +48,7 @@ public sealed class Conversation
     private List<BotMessage> _messages = [];
     private EscalationRequest? _escalation;
     private bool _refused;
+    private bool _redraw;
 
     /// <remarks>Not thread-safe: one turn at a time per instance.</remarks>
     public Conversation(BotContent content, TimeProvider clock)
@@ -112,12 +114,14 @@ public sealed class Conversation
         _machine.Configure(Step.Screening).SubstateOf(Step.Active)
             .OnEntryFrom(Trigger.InKazakhstan, () => BeginScreening(abroad: false))
             .OnEntryFrom(Trigger.Abroad, () => BeginScreening(abroad: true))
-            .OnEntry(() => ScreeningFlow.Advance(_state, Plan))
+            .OnEntry(() => ScreeningFlow.Advance(_state, Plan, Pack))
             .PermitReentryIf(Trigger.Yes, YesNoWithNext).PermitIf(Trigger.Yes, Step.Result, YesNoAtEnd)
             .PermitReentryIf(Trigger.No, YesNoWithNext).PermitIf(Trigger.No, Step.Result, YesNoAtEnd)
             .PermitReentryIf(Trigger.NotSure, YesNoWithNext).PermitIf(Trigger.NotSure, Step.Result, YesNoAtEnd)
-            .PermitReentryIf(Trigger.Choose, ChoiceWithNext).PermitIf(Trigger.Choose, Step.Result, ChoiceAtEnd)
-            .PermitReentryIf(Trigger.Skip, HasNext).PermitIf(Trigger.Skip, Step.Result, () => !HasNext())
+            .PermitReentryIf(Trigger.Skip, YesNoWithNext).PermitIf(Trigger.Skip, Step.Result, YesNoAtEnd)
+            // "Tap all that apply": a tap redraws the screen; "Done" (or "None of these") moves on.
+            .InternalTransitionIf(Trigger.Toggle, _ => OnList(), _ => { })
+            .PermitReentryIf(Trigger.Done, ListWithNext).PermitIf(Trigger.Done, Step.Result, ListAtEnd)
             .Permit(Trigger.Stop, Step.Result);
 
         _machine.Configure(Step.Result).SubstateOf(Step.Active)
@@ -153,6 +157,7 @@ public sealed class Conversation
         _machine.Configure(Step.Consent).SubstateOf(Step.Active)
             .OnEntryFrom(Trigger.Hotline, () => _state.Destination = Dialogs.Destination.Hotline)
             .OnEntryFrom(Trigger.Police, () => _state.Destination = Dialogs.Destination.Police)
+            .InternalTransitionIf(Trigger.Toggle, _ => ScreeningFlow.Matched(_state, Pack, Plan).Count > 0, _ => { })
             .Permit(Trigger.Agree, Step.Waiting)
             .Permit(Trigger.Disagree, Step.Rights);
 
@@ -178,11 +183,11 @@ public sealed class Conversation
     private bool SaidMinor => _state.Age is Dialogs.Age.Under18 or Dialogs.Age.NotSure;
 
     private bool HasNext() => ScreeningFlow.HasNext(_state, Plan);
-    private bool OnChoice() => ScreeningFlow.IsChoice(_state.Question);
-    private bool YesNoWithNext() => !OnChoice() && HasNext();
-    private bool YesNoAtEnd() => !OnChoice() && !HasNext();
-    private bool ChoiceWithNext() => OnChoice() && HasNext();
-    private bool ChoiceAtEnd() => OnChoice() && !HasNext();
+    private bool OnList() => _state.Question is not null && ScreeningFlow.Kind(_state, Plan) != ScreenKind.Question;
+    private bool YesNoWithNext() => !OnList() && HasNext();
+    private bool YesNoAtEnd() => !OnList() && !HasNext();
+    private bool ListWithNext() => OnList() && HasNext();
+    private bool ListAtEnd() => OnList() && !HasNext();
 
     /// <summary>Handles one user turn on the conversation's state; the caller saves the state afterwards.</summary>
     public async Task<TurnResult> HandleAsync(ConversationState state, UserTurn turn)
@@ -284,7 +289,7 @@ public sealed class Conversation
         return _state.Step == Step.Waiting && _state.EscalationId == ticket;
     }
 
-    private void Begin(ConversationState state) => (_state, _messages, _escalation, _refused) = (state, [], null, false);
+    private void Begin(ConversationState state) => (_state, _messages, _escalation, _refused, _redraw) = (state, [], null, false, false);
 
     private async Task<TurnEffect> PressAsync(string option)
     {
@@ -390,16 +395,25 @@ public sealed class Conversation
 
     private async Task FireOfferedAsync(Offer offer)
     {
-        if (offer.Trigger == Trigger.Choose)
+        if (offer.Trigger == Trigger.Choose && _state.Step == Step.Language)
         {
-            if (_state.Step == Step.Language)
+            _state.Language = offer.Value;
+        }
+        else if (offer.Trigger == Trigger.Toggle)
+        {
+            if (_state.Step == Step.Consent)
             {
-                _state.Language = offer.Value;
+                ScreeningFlow.Withhold(_state, offer.Value!);
             }
             else
             {
-                ScreeningFlow.Choose(_state, Plan, offer.Value!);
+                ScreeningFlow.Toggle(_state, offer.Value!);
             }
+            _redraw = true;
+        }
+        else if (offer.Trigger == Trigger.Done)
+        {
+            ScreeningFlow.Done(_state, Pack, Plan);
         }
         else if (_state.Step == Step.Screening && offer.Trigger is Trigger.Yes or Trigger.No or Trigger.NotSure or Trigger.Skip)
         {
@@ -410,7 +424,7 @@ public sealed class Conversation
                 Trigger.NotSure => Answer.NotSure,
                 _ => Answer.Skipped,
             };
-            if (!OnChoice())
+            if (!OnList())
             {
                 ScreeningFlow.Record(_state, Pack, Plan, answer);
             }
@@ -434,6 +448,17 @@ public sealed class Conversation
         var offers = new List<Offer>();
         foreach (var trigger in permitted)
         {
+            if (trigger == Trigger.Toggle)
+            {
+                offers.AddRange(ToggleOffers());
+                continue;
+            }
+            if (trigger == Trigger.Done)
+            {
+                // Nothing ticked: the same move reads "None of these".
+                offers.Add(new Offer(trigger, "done", Pack.Text(_state.Ticked.Count == 0 ? "button.none" : "button.done")));
+                continue;
+            }
             if (trigger != Trigger.Choose)
             {
                 if (!(_state.Step == Step.Destination && SaidMinor && trigger == Trigger.Hotline))
@@ -446,13 +471,19 @@ public sealed class Conversation
             {
                 offers.AddRange(BotContent.LanguageCodes.Select(code => new Offer(trigger, "c." + code, _content[code].Text("language.name"), code)));
             }
-            else if (_state.Question is { } question && ScreeningFlow.IsChoice(question))
-            {
-                var key = ScreeningFlow.ChoiceKey(question);
-                offers.AddRange(Plan.Choices[key].Select(o => new Offer(trigger, "c." + o.Id, Pack.Choices[key].Options[o.Id], o.Id)));
-            }
         }
         return offers;
+    }
+
+    /// <summary>The ticks of a "tap all that apply" screen, or the lines of the consent screen the person can take out.</summary>
+    private IEnumerable<Offer> ToggleOffers()
+    {
+        if (_state.Step == Step.Consent)
+        {
+            return ScreeningFlow.Matched(_state, Pack, Plan).Select(item => new Offer(Trigger.Toggle, "t." + item.IndicatorId,
+                Pack.Word(_state.Withheld.Contains(item.IndicatorId) ? "consent.put-back" : "consent.take-out", ("item", item.Words)), item.IndicatorId));
+        }
+        return ScreeningFlow.Options(_state, Pack, Plan).Select(o => new Offer(Trigger.Toggle, "t." + o.Id, (o.Ticked ? "✓ " : "") + o.Label, o.Id));
     }
 
     private async Task<BotMessage> CurrentPromptAsync()
@@ -469,41 +500,47 @@ public sealed class Conversation
             _ => Text(Kebab(_state.Step) + ".ask"),
         };
         var prefix = _state.Prompt.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
-        return new BotMessage(text, (await OfferedAsync()).Select(o => new BotOption(prefix + o.Name, o.Label)).ToList());
+        return new BotMessage(text, (await OfferedAsync()).Select(o => new BotOption(prefix + o.Name, o.Label)).ToList(), _redraw);
     }
 
-    private string ScreeningQuestion()
-    {
-        var question = _state.Question!;
-        var position = Pack.Text("screening.progress", ("n", _state.Asked.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        if (ScreeningFlow.IsChoice(question))
-        {
-            var choice = Pack.Choices[ScreeningFlow.ChoiceKey(question)];
-            return position + "\n" + (_state.Minor ? choice.Child : _state.Role == Dialogs.Role.Witness ? choice.Witness : choice.Self);
-        }
-        var indicator = Pack.Indicators[question];
-        var text = _state.Role == Dialogs.Role.Witness ? indicator.Witness : _state.Minor ? indicator.Child ?? indicator.Self : indicator.Self;
-        return position + "\n" + text;
-    }
+    private string ScreeningQuestion() =>
+        Pack.Text("screening.progress", ("n", _state.Asked.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        + "\n" + ScreeningFlow.Question(_state, Pack);
 
+    /// <summary>The level in plain words, then which parts matched (who, where, what), never a legal identification.</summary>
     private string ResultText()
     {
-        var level = ScreeningFlow.Assess(_state, Pack, Plan);
-        var forms = ScreeningFlow.LikelyForms(_state, Pack, Plan);
-        var text = Text("result." + level.ToString().ToLowerInvariant());
-        if (forms.Count > 0 && level != Level.None)
+        var outcome = ScreeningFlow.Outcome(_state, Pack, Plan);
+        var text = Text("result." + outcome.Level.ToString().ToLowerInvariant());
+        if (outcome.Level != Level.None)
         {
-            var names = forms.Select(f => Pack.Sections.First(s => s.Key == "what/" + f.Key()).Title);
-            text += "\n\n" + Pack.Text("result.forms", ("forms", string.Join(", ", names)));
+            text += "\n\n" + MatchedParts(outcome);
+            if (outcome.Forms.Count > 0 && !ScreeningFlow.ReaderIsChild(_state))
+            {
+                // Legal titles of the forms are for adults only (a child reads what they told, in their words).
+                var names = outcome.Forms.Select(f => Pack.Sections.First(s => s.Key == "what/" + f.Key()).Title);
+                text += "\n" + Pack.Text("result.forms", ("forms", string.Join(", ", names)));
+            }
         }
         return text + "\n\n" + Text("result.next");
+    }
+
+    private string MatchedParts(Bot.Dialogs.Screening.ScreeningOutcome outcome)
+    {
+        string Words(Part part) => string.Join("; ", outcome.Items.Where(i => i.Part == part).Select(i => i.Words).Distinct());
+        if (ScreeningFlow.ReaderIsChild(_state))
+        {
+            return Pack.Word("result.child", ("items", string.Join("; ", outcome.Items.Select(i => i.Words).Distinct())));
+        }
+        return string.Join("\n", new[] { (Part.Who, "result.who"), (Part.Where, "result.where"), (Part.What, "result.what") }
+            .Where(p => outcome.Items.Any(i => i.Part == p.Item1)).Select(p => Pack.Word(p.Item2, ("items", Words(p.Item1)))));
     }
 
     private string ConsentText() => Text(_state.Destination == Dialogs.Destination.Police ? "consent.ask.police" : "consent.ask.hotline");
 
     /// <summary>Clause 7: the consent text, then exactly the lines that will be sent.</summary>
-    private string ConsentScreen() => ConsentText() + "\n\n" + string.Join("\n",
-        Bot.Dialogs.Screening.ConsentPreview.Lines(Bot.Dialogs.Screening.ConsentPreview.Pending(_state, Pack, Plan), Pack).Select(line => "• " + line));
+    private string ConsentScreen() => ConsentText() + "\n\n" + Pack.Word("consent.intro") + "\n" + string.Join("\n",
+        ConsentPreview.Lines(ConsentPreview.Pending(_state, Pack, Plan), Pack).Select(line => "• " + line));
 
     private void BeginScreening(bool abroad)
     {
@@ -522,12 +559,13 @@ public sealed class Conversation
         _state.ConsentAt = now;
         _state.EscalationId = Guid.NewGuid();
         var urgent = _state.InDanger || _state.NeedsDoctor;
+        var outcome = ScreeningFlow.Outcome(_state, Pack, Plan, kept: true);
         _escalation = new EscalationRequest(
             _state.EscalationId.Value, Pack.Code, _state.Role ?? Dialogs.Role.Self,
-            ScreeningFlow.Assess(_state, Pack, Plan), ScreeningFlow.LikelyForms(_state, Pack, Plan),
+            outcome.Level, outcome.Forms,
             _state.Minor, _state.Abroad == true, urgent, _state.Gender ?? Dialogs.Gender.NoPreference,
             _state.Destination ?? Dialogs.Destination.Hotline, now, ConsentVersion(),
-            Bot.Dialogs.Screening.ConsentPreview.Agreed(_state, Pack, Plan, now, ConsentVersion()));
+            ConsentPreview.Agreed(_state, Pack, Plan, now, ConsentVersion()));
         Say(_state.Destination == Dialogs.Destination.Police ? "waiting.found.police" : "waiting.found.hotline");
     }
 
