@@ -464,7 +464,7 @@ public static partial class ContentLoader
     /// <summary>The screening's own sentences (choices.yaml `words:`).</summary>
     public static readonly IReadOnlyList<string> RequiredWords =
     [
-        "result.who", "result.where", "result.what", "result.child", "consent.intro", "consent.take-out", "consent.put-back",
+        "result.who", "result.where", "result.what", "result.child", "consent.intro", "consent.intro.child", "consent.take-out", "consent.put-back",
         "consent.gender.woman", "consent.gender.man", "consent.gender.no-preference",
         "consent.destination.hotline", "consent.destination.police",
         "consent.under18", "consent.abroad", "consent.danger", "consent.doctor",

@@ -62,6 +62,37 @@ public sealed class ConversationState
     /// <summary>Anonymous count of where people came from (a poster's or leaflet's deep link).</summary>
     public string? Source { get; set; }
 
+    /// <summary>
+    /// A fresh conversation, keeping only what is given (the language and source on /start, nothing on /exit and /forget)
+    /// and the prompt counter, so a button from before is still recognised as stale. The step is the machine's to set.
+    /// </summary>
+    public void Clear(string? language = null, string? source = null)
+    {
+        Language = language;
+        Source = source;
+        InDanger = false;
+        NeedsDoctor = false;
+        Role = null;
+        Age = null;
+        Abroad = null;
+        Question = null;
+        Pending = [];
+        Asked = 0;
+        ReadingSeconds = 0;
+        Shown = [];
+        Ticked = [];
+        Withheld = [];
+        Answers = [];
+        Choices = [];
+        PointedForms = [];
+        RightsPage = 0;
+        Gender = null;
+        Destination = null;
+        ConsentAt = null;
+        EscalationId = null;
+        WithOperator = false;
+    }
+
     /// <summary>Clause 14: when the age is not known the person is presumed to be a minor.</summary>
     public bool Minor => Age is not Dialogs.Age.Adult;
 }

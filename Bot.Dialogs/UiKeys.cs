@@ -9,7 +9,7 @@ public static class UiKeys
         "safety.ask", "safety.danger", "safety.doctor",
         "role.ask", "age.ask", "location.ask", "location.abroad",
         "screening.intro", "screening.progress",
-        "result.none", "result.some", "result.strong", "result.urgent", "result.forms", "result.next",
+        "result.none", "result.none.danger", "result.some", "result.strong", "result.urgent", "result.forms", "result.next",
         "rights.refused", "rights.duties", "rights.numbers",
         "gender.ask", "destination.ask", "destination.ask.minor",
         "consent.ask.hotline", "consent.ask.police", "consent.refused",

@@ -160,6 +160,31 @@ public class ConversationPathTests
         Assert.Equal(Level.Urgent, chat.Last.Escalation.Level);
     }
 
+    [Theory]
+    [InlineData("kk", "adult", "result.none.danger")]
+    [InlineData("ru", "adult", "result.none.danger")]
+    [InlineData("en", "adult", "result.none.danger")]
+    [InlineData("kk", "under18", "result.none.danger.child")]
+    [InlineData("ru", "under18", "result.none.danger.child")]
+    [InlineData("en", "under18", "result.none.danger.child")]
+    public async Task Danger_with_no_signs_still_puts_102_and_112_first(string language, string age, string expected)
+    {
+        var chat = new Chat(language);
+        await chat.Intake("self", age, safety: "danger");
+        await chat.AnswerScreening(choice => chat.OptionFor(choice, null), _ => "no");
+
+        Assert.StartsWith(chat.Pack.Text(expected), chat.Prompt.Text, StringComparison.Ordinal);
+        var firstLine = chat.Prompt.Text.Split('\n')[0];
+        Assert.Contains("102", firstLine, StringComparison.Ordinal);
+        Assert.Contains("112", firstLine, StringComparison.Ordinal);
+        // Without the danger the same answers get the plain "these questions did not show…".
+        var calm = new Chat(language);
+        await calm.Intake("self", age);
+        await calm.AnswerScreening(choice => calm.OptionFor(choice, null), _ => "no");
+        Assert.StartsWith(calm.Pack.Text(age == "adult" ? "result.none" : "result.none.child"), calm.Prompt.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("102", calm.Prompt.Text.Split('\n')[0], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Doctor_needed_points_to_the_ambulance()
     {
