@@ -1,6 +1,7 @@
 using Bot.Content;
 using Bot.Dialogs;
 using Bot.Dialogs.Screening;
+using Bot.Host.Operators;
 
 namespace Bot.Host.ContentSetup;
 
@@ -13,7 +14,7 @@ public static class BotContentSetup
     /// <summary>Loads and validates content at start-up: a broken file stops the host with file:line.</summary>
     public static IHostApplicationBuilder AddBotContent(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(ContentLoader.Load(ContentPath(builder.Configuration), UiKeys.Required));
+        builder.Services.AddSingleton(ContentLoader.Load(ContentPath(builder.Configuration), UiKeys.Required, OperatorLanguage.RequiredKeys));
         return builder;
     }
 
@@ -24,7 +25,7 @@ public static class BotContentSetup
     public static int CheckContent(IConfiguration configuration, TextWriter output, bool coverage = false)
     {
         var path = ContentPath(configuration);
-        var errors = ContentLoader.Check(path, UiKeys.Required);
+        var errors = ContentLoader.Check(path, UiKeys.Required, OperatorLanguage.RequiredKeys);
         foreach (var error in errors)
         {
             output.WriteLine(error);
