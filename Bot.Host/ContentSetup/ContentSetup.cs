@@ -35,7 +35,7 @@ public static class BotContentSetup
         {
             return errors.Count == 0 ? 0 : 1;
         }
-        var content = ContentLoader.Load(path, UiKeys.Required);
+        var content = ContentLoader.Load(path, UiKeys.Required, OperatorLanguage.RequiredKeys);
         var report = Coverage.Report(content);
         output.WriteLine(Coverage.Format(report, content.Plan.Budget));
         return report.All(s => s.Unreachable.Count == 0) ? 0 : 1;
