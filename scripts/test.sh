@@ -27,7 +27,7 @@ export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 (cd Bot.Tests/WebChat && npm ci --no-audit --no-fund --ignore-scripts --omit=peer)
 
 dotnet build Bot.sln -c Release
-dotnet run --project Bot.Host -c Release --no-build -- check-content
+dotnet run --project Bot.Host -c Release --no-build -- check-content --coverage
 
 results=$(mktemp -d)
 status=0

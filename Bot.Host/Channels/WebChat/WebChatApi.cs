@@ -189,7 +189,7 @@ public static partial class WebChatApi
             return TypedResults.Ok(new { id = activityId });   // typing, events: nothing to do
         }
         streams.Typing(id);
-        var result = await conversations.HandleAsync(id, Channel, turn, cancel: http.RequestAborted);
+        var result = await conversations.HandleAsync(id, Channel, turn, client: ClientAddress.Of(http), cancel: http.RequestAborted);
         if (result!.Effect != TurnEffect.None)
         {
             echoes.Forget(id);
