@@ -68,7 +68,8 @@ public static class Screening
         if (IsChoice(question))
         {
             var choice = pack.Choices[ChoiceKey(question)];
-            return position + "\n" + (state.Minor ? choice.Child : state.Role == Role.Witness ? choice.Witness : choice.Self);
+            // A witness is asked about the person, also when that person is a child.
+            return position + "\n" + (state.Role == Role.Witness ? choice.Witness : state.Minor ? choice.Child : choice.Self);
         }
         return position + "\n" + QuestionText(state, pack.Indicators[question]);
     }
