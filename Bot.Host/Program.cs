@@ -47,14 +47,17 @@ try
         builder.Configuration["DataProtection:KeyPath"] is { Length: > 0 } keyPath ? keyPath
             : Path.Combine(Path.GetFullPath(builder.Configuration["Storage:DataPath"] ?? "data"), "keys")));
     builder.Services.AddSingleton<Sealed>();
+    builder.AddOutboundHttp();
     builder.AddWebChat();
     builder.AddTelegramChannel();
+    builder.AddReverseProxy();
     builder.AddPublicEndpointLimits();
     builder.AddBotFrameworkChannel();
     builder.AddOperatorConsole();
 
     var app = builder.Build();
     await app.Services.MigrateStorageAsync();
+    app.UseReverseProxy();
     app.UseBotRequestLogging();
     app.UseSecurityHeaders();
     app.UseRateLimiter();

@@ -21,6 +21,11 @@ public static class SecurityHeaders
             headers["Referrer-Policy"] = "no-referrer";
             headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
             headers.CacheControl = "no-store";
+            if (http.Request.IsHttps)
+            {
+                // Served over HTTPS (directly, or through a trusted proxy's X-Forwarded-Proto): never over plain HTTP again.
+                headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+            }
             return next(http);
         });
         return app;

@@ -3,11 +3,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Browser tests drive Debian's Chromium (browsers cannot be downloaded here).
-if ! command -v chromium >/dev/null 2>&1; then
+# Browser tests drive Debian's Chromium (browsers cannot be downloaded here); the proxy tests run Debian's nginx
+# with deploy/nginx/bot.conf in front of the host.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core
+  # The package must not start its own nginx (Debian's default site listens on every interface): the tests start theirs.
+  policy=/usr/sbin/policy-rc.d ours=no
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && ours=yes
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" || { [ "$ours" = yes ] && rm -f "$policy"; exit 1; }
+  if [ "$ours" = yes ]; then rm -f "$policy"; fi
 fi
+export PATH="$PATH:/usr/sbin"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 
 # Microsoft's botframework-directlinejs, run by Node from the Direct Line tests (Node 20 is on the machine).

@@ -17,12 +17,21 @@ public interface IChannelSender
 }
 
 /// <summary>
+/// Thrown by a sender when a conversation is over its outbound budget: not a failure (no attempt counted, nothing logged
+/// above Debug); its replies wait in the outbox until <paramref name="after"/> has passed.
+/// </summary>
+public sealed class DeliveryDeferredException(TimeSpan after) : Exception("Over the conversation's outbound budget")
+{
+    public TimeSpan After { get; } = after;
+}
+
+/// <summary>
 /// Delivers the persisted outbox of the push channels: in order within a conversation, conversations
 /// in parallel, again after a failure or a restart, each message marked once it is delivered.
 /// </summary>
 public sealed class OutboxDispatcher(
     IServiceScopeFactory scopes, TurnWriter writer, IEnumerable<IChannelSender> senders, Sealed secrets, TimeProvider clock,
-    ILogger<OutboxDispatcher> log)
+    ConversationLocks locks, ILogger<OutboxDispatcher> log)
     : BackgroundService
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(2);
@@ -189,19 +198,11 @@ public sealed class OutboxDispatcher(
     {
         while (true)
         {
-            string? address;
-            List<OutboxMessage>? handed;
-            lock (_gate)
-            {
-                var drain = _draining[key];
-                address = drain.Address;
-                handed = drain.Read ? null : drain.Handed;
-                (drain.Read, drain.Handed) = (false, []);
-            }
             await _parallel.WaitAsync();
             try
             {
-                var drained = await SendPendingAsync(key, address, handed, CancellationToken.None);
+                var (address, handed, pending) = await TakeAsync(key);
+                var drained = await SendPendingAsync(key, address, pending, CancellationToken.None);
                 lock (_gate)
                 {
                     if (!drained)
@@ -243,15 +244,52 @@ public sealed class OutboxDispatcher(
         }
     }
 
-    /// <param name="handed">The rows to send, or null to read them from the outbox.</param>
-    /// <returns>False when something is left in the outbox (a failure, or a retry not yet due).</returns>
-    private async Task<bool> SendPendingAsync(string key, string? knownAddress, List<OutboxMessage>? handed, CancellationToken cancel)
+    /// <summary>
+    /// What the drain sends next: the rows handed over, or, when a read is due, the outbox's pending rows. A read holds the
+    /// conversation's lock, which its turns hold from their commit until they have handed their rows over: so a row is either
+    /// handed over before the read (and dropped from the handed list, the read has it) or committed after it, never both. A
+    /// read without the lock could find a row its turn had committed and not yet handed over, and the row went out twice.
+    /// </summary>
+    private async Task<(string? Address, List<OutboxMessage>? Handed, List<OutboxMessage> Pending)> TakeAsync(string key)
     {
-        // A context only when something must be read: rows handed over with their address need none.
+        lock (_gate)
+        {
+            var drain = _draining[key];
+            if (!drain.Read)
+            {
+                var handed = drain.Handed;
+                drain.Handed = [];
+                return (drain.Address, handed, handed);
+            }
+        }
+        using (await locks.EnterAsync(key, CancellationToken.None))
+        {
+            string? address;
+            lock (_gate)
+            {
+                var drain = _draining[key];
+                address = drain.Address;
+                (drain.Read, drain.Handed) = (false, []);
+            }
+            await using var scope = scopes.CreateAsyncScope();
+            var pending = new List<OutboxMessage>();
+            await foreach (var row in PendingOf(scope.ServiceProvider.GetRequiredService<BotDb>(), key))
+            {
+                pending.Add(row);
+            }
+            return (address, null, pending);   // no handed rows: the outbox was read
+        }
+    }
+
+    /// <param name="pending">The rows to send, in order.</param>
+    /// <returns>False when something is left in the outbox (a failure, or a retry not yet due).</returns>
+    private async Task<bool> SendPendingAsync(string key, string? knownAddress, List<OutboxMessage> pending, CancellationToken cancel)
+    {
+        // A context only when the address must be read: rows handed over with their address need none.
         AsyncServiceScope? scope = null;
         try
         {
-            return await SendPendingAsync(key, knownAddress, handed, () => (scope ??= scopes.CreateAsyncScope()).ServiceProvider.GetRequiredService<BotDb>(),
+            return await SendPendingAsync(key, knownAddress, pending, () => (scope ??= scopes.CreateAsyncScope()).ServiceProvider.GetRequiredService<BotDb>(),
                 cancel);
         }
         finally
@@ -263,18 +301,9 @@ public sealed class OutboxDispatcher(
         }
     }
 
-    private async Task<bool> SendPendingAsync(string key, string? knownAddress, List<OutboxMessage>? handed, Func<BotDb> db, CancellationToken cancel)
+    private async Task<bool> SendPendingAsync(string key, string? knownAddress, List<OutboxMessage> pending, Func<BotDb> db, CancellationToken cancel)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var pending = handed;
-        if (pending is null)
-        {
-            pending = [];
-            await foreach (var row in PendingOf(db(), key).WithCancellation(cancel))
-            {
-                pending.Add(row);
-            }
-        }
         if (pending.Count == 0)
         {
             return true;
@@ -331,6 +360,15 @@ public sealed class OutboxDispatcher(
             {
                 await sender.SendAsync(new OutboundMessage(row.Id, key, address, message), cancel);
                 delivered.Add(row.Id);
+            }
+            catch (DeliveryDeferredException deferred)
+            {
+                var due = clock.GetUtcNow().UtcDateTime + deferred.After;
+                await writer.WriteAsync(write => write.Outbox.Where(m => m.Id == row.Id)
+                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.NextAttemptAt, due)));
+                row.NextAttemptAt = due;
+                log.LogDebug("Outbox of {ConversationKey} over its budget: waits {After}", Pseudonym.Of(key), deferred.After);
+                return;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

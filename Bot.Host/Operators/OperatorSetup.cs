@@ -27,15 +27,19 @@ public static class OperatorSetup
         builder.Services.AddOperatorIdentity(builder.Configuration)
             .AddSignInManager()
             .AddClaimsPrincipalFactory<OperatorClaims>();
-        // Behind a proxy that ends TLS the host sees plain HTTP: Operators:SecureCookiesOnly makes the cookies Secure anyway.
-        var securePolicy = builder.Configuration.GetValue("Operators:SecureCookiesOnly", false) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        // Outside Development the cookies are Secure and __Host- (this host only, path /, never over plain HTTP), whatever the
+        // request's scheme: TLS may end at a proxy. Operators:SecureCookiesOnly=false is for plain HTTP on loopback only.
+        var secure = builder.Configuration.GetValue("Operators:SecureCookiesOnly", !builder.Environment.IsDevelopment());
+        var securePolicy = secure ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        var cookiePrefix = secure ? "__Host-" : "";
         builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
         // A disabled operator's open session ends within a minute (the security stamp is checked this often).
         var sessionCheck = builder.Configuration.GetValue("Operators:SessionCheck", TimeSpan.FromMinutes(1));
         builder.Services.Configure<SecurityStampValidatorOptions>(stamp => stamp.ValidationInterval = sessionCheck);
         builder.Services.ConfigureApplicationCookie(cookie =>
         {
-            cookie.Cookie.Name = "operator";
+            cookie.Cookie.Name = cookiePrefix + "operator";
+            cookie.Cookie.Path = "/";
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;   // the API's POSTs cannot be forged from another site
             cookie.Cookie.SecurePolicy = securePolicy;
@@ -48,7 +52,8 @@ public static class OperatorSetup
         builder.Services.AddAntiforgery(antiforgery =>
         {
             antiforgery.HeaderName = AntiforgeryHeader;
-            antiforgery.Cookie.Name = "operator-antiforgery";
+            antiforgery.Cookie.Name = cookiePrefix + "operator-antiforgery";
+            antiforgery.Cookie.Path = "/";
             antiforgery.Cookie.HttpOnly = true;
             antiforgery.Cookie.SameSite = SameSiteMode.Strict;
             antiforgery.Cookie.SecurePolicy = securePolicy;
@@ -82,7 +87,7 @@ public static class OperatorSetup
     {
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapOpenApi();
+        app.MapOpenApi().RequireAuthorization();   // the API's map is for operators, not for whoever probes the host
         app.MapGet("/operators/signin", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "signin.html")).AllowAnonymous();
         app.MapPost("/operators/signin", async (HttpContext http, IAntiforgery antiforgery, SignInManager<OperatorUser> signIn, ILogger<OperatorUser> log) =>
         {

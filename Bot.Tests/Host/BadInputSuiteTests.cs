@@ -33,6 +33,7 @@ public sealed class BadInputHost : IAsyncLifetime
         settings["Telegram:WebhookSecret"] = TelegramSecret;
         settings["Telegram:PerChatPerSecond"] = "50";
         settings["Telegram:PerChatBurst"] = "20";
+        settings["Telegram:PerChatPerMinute"] = "6000";
         Host = await HostProcess.StartAsync(settings: settings);
     }
 
@@ -343,14 +344,15 @@ public partial class BadInputSuiteTests(BadInputHost shared, ITestOutputHelper o
         yield return Post("locale traversal of 10 kB", Activity(extra: new { text = "/start", locale = "../../etc/passwd" + new string('k', 10_000) }), HttpStatusCode.OK);
     }
 
-    /// <summary>Without an app id the endpoint answers the Emulator on this machine only.</summary>
+    /// <summary>In Emulator mode the endpoint answers the Emulator on this machine only, at a serviceUrl whose path stays a path.</summary>
     public static IEnumerable<Case> EmulatorCases(HostProcess host, BotFrameworkStandIn standIn)
     {
         Case Post(string name, object body, HttpStatusCode status, bool ignored = false) =>
             new(name, HttpMethod.Post, "api/messages", Utf8(body as string ?? JsonSerializer.Serialize(body)), Authorization: null) { Expected = status, Ignored = ignored };
         Dictionary<string, object?> Activity(string? serviceUrl, object? extra = null) =>
             new BotFrameworkTests.Channel(host, standIn).Activity("message", extra ?? new { text = "/start " + Typed }, serviceUrl);
-        foreach (var serviceUrl in new[] { "https://attacker.example/", "file:///etc/passwd", "gopher://127.0.0.1:25/", "http://127.0.0.1.attacker.example/", "not a url", "" })
+        foreach (var serviceUrl in new[] { "https://attacker.example/", "file:///etc/passwd", "gopher://127.0.0.1:25/", "http://127.0.0.1.attacker.example/", "not a url", "",
+            "http://127.0.0.1:9/pwn?", "http://127.0.0.1:9/pwn#", "http://user:secret@127.0.0.1:9/" })
         {
             yield return Post($"serviceUrl {serviceUrl}", Activity(serviceUrl), HttpStatusCode.BadRequest);
         }
@@ -436,10 +438,10 @@ public partial class BadInputSuiteTests(BadInputHost shared, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task Bot_Framework_without_an_app_id_answers_only_loopback_service_urls_never_a_5xx()
+    public async Task Bot_Framework_in_emulator_mode_answers_only_loopback_service_urls_never_a_5xx()
     {
         await using var standIn = await BotFrameworkStandIn.StartAsync();
-        await using var host = await HostProcess.StartAsync();
+        await using var host = await HostProcess.StartAsync(settings: standIn.HostSettings(withAppId: false));
         await RunAsync(host, "/api/messages (Emulator mode)", EmulatorCases(host, standIn));
     }
 

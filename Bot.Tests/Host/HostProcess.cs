@@ -33,9 +33,12 @@ public sealed class HostProcess : IAsyncDisposable
         };
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Storage__DataPath"] = dataPath;
+        // Plain HTTP on loopback: Secure cookies would never come back (a test through the TLS proxy leaves the default on).
+        start.Environment["Operators__SecureCookiesOnly"] = "false";
         foreach (var (key, value) in settings)
         {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            // An empty value leaves the host's own default (e.g. Secure cookies, behind the TLS proxy).
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value.Length == 0 ? null : value;
         }
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };

@@ -60,7 +60,7 @@ public class OutboxDispatcherTests
         var writer = new TurnWriter(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<TurnWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
         var dispatcher = new OutboxDispatcher(services.GetRequiredService<IServiceScopeFactory>(), writer, [new HttpChannel(http)],
-            services.GetRequiredService<Sealed>(), clock, NullLogger<OutboxDispatcher>.Instance);
+            services.GetRequiredService<Sealed>(), clock, new ConversationLocks(), NullLogger<OutboxDispatcher>.Instance);
         await dispatcher.StartAsync(CancellationToken.None);
         return (writer, dispatcher);
     }

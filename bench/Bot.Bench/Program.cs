@@ -53,6 +53,8 @@ var hostSettings = new Dictionary<string, string>(TelegramPath.HostSettings(botA
 {
     ["Abuse:RequestsPerMinutePerClient"] = "0",
     ["Abuse:NewConversationsPerMinutePerClient"] = "0",
+    ["Abuse:RequestsPerMinutePerConversation"] = "0",
+    ["BotFramework:EmulatorMode"] = "true",   // the Connector stand-in takes replies without a token
 };
 // --host-setting Key=Value (repeatable): a setting or environment variable of the host, for experiments.
 foreach (var setting in args.Select((a, i) => a == "--host-setting" && i + 1 < args.Length ? args[i + 1] : null).OfType<string>())

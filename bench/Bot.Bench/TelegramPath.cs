@@ -35,6 +35,7 @@ public sealed class TelegramPath(BotApiStandIn api)
         ["Telegram:PerChatPerSecond"] = "100000",
         ["Telegram:PerChatBurst"] = "100000",
         ["Telegram:PerSecond"] = "1000000",
+        ["Telegram:PerChatPerMinute"] = "1000000",
     };
 
     public Task<int> Walk(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: false, stop);

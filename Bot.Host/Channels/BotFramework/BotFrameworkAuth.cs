@@ -8,9 +8,18 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Bot.Host.Channels.BotFramework;
 
-/// <summary>The registration, under the Bot Framework's own top-level names; no app id means local work with the Emulator.</summary>
+/// <summary>
+/// The registration, under the Bot Framework's own top-level names. Without an app id the endpoint is off, unless
+/// BotFramework:EmulatorMode asks for local work with the Emulator.
+/// </summary>
 public sealed class BotFrameworkOptions
 {
+    /// <summary>
+    /// BotFramework:EmulatorMode=true: unauthenticated activities from a loopback client, answered at a loopback serviceUrl.
+    /// Only ever by this setting: behind a reverse proxy on the same machine every request comes from loopback.
+    /// </summary>
+    public bool EmulatorMode { get; set; }
+
     public string? MicrosoftAppId { get; set; }
     public string? MicrosoftAppPassword { get; set; }
     /// <summary>MultiTenant (default) or SingleTenant (then MicrosoftAppTenantId names the tenant).</summary>
@@ -167,7 +176,16 @@ public sealed class BotFrameworkAuth
             _ => [],
         } : [];
 
-    /// <summary>Without an app id: the Emulator on this machine only.</summary>
+    /// <summary>Emulator mode: the Emulator on this machine only (the client address after a trusted proxy's forwarded headers).</summary>
     public static bool FromLoopback(HttpContext http) =>
         http.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote);
+
+    /// <summary>
+    /// A serviceUrl the host may ever call, in every mode: absolute http(s), no user info, query or fragment (a path
+    /// suffix must stay a path: "http://127.0.0.1:9/pwn?" would turn "/v3/conversations/…" into a query string).
+    /// </summary>
+    public static bool CallableServiceUrl(string? serviceUrl) =>
+        Uri.TryCreate(serviceUrl, UriKind.Absolute, out var url)
+        && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+        && url.UserInfo.Length == 0 && !serviceUrl.Contains('?', StringComparison.Ordinal) && !serviceUrl.Contains('#', StringComparison.Ordinal);
 }

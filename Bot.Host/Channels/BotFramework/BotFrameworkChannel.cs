@@ -28,6 +28,7 @@ public static class BotFrameworkChannel
             .Validate(o => !string.Equals(o.MicrosoftAppType, "UserAssignedMSI", StringComparison.OrdinalIgnoreCase),
                 "MicrosoftAppType UserAssignedMSI is not supported: use MultiTenant or SingleTenant with MicrosoftAppPassword")
             .Validate(o => !o.Authenticates || !string.IsNullOrEmpty(o.MicrosoftAppPassword), "MicrosoftAppId is set but MicrosoftAppPassword is empty")
+            .Validate(o => !(o.Authenticates && o.EmulatorMode), "BotFramework:EmulatorMode=true is for local work without MicrosoftAppId: unset one of them")
             .ValidateOnStart();
         // No request logging on these clients: a Connector URL carries the conversation id.
         builder.Services.AddHttpClient("BotFrameworkMetadata").RemoveAllLoggers();
@@ -47,6 +48,18 @@ public static class BotFrameworkChannel
 
     public static WebApplication MapBotFramework(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<IOptions<BotFrameworkOptions>>().Value;
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BotFrameworkChannel));
+        if (options.EmulatorMode && !app.Environment.IsDevelopment())
+        {
+            log.LogWarning("BOT FRAMEWORK EMULATOR MODE IS ON in {Environment}: /api/messages takes unauthenticated activities from loopback. " +
+                "Behind a reverse proxy on this machine that is anyone on the internet. Set MicrosoftAppId, or BotFramework:EmulatorMode=false",
+                app.Environment.EnvironmentName);
+        }
+        else if (!options.Authenticates && !options.EmulatorMode)
+        {
+            log.LogInformation("Bot Framework channel off: no MicrosoftAppId (BotFramework:EmulatorMode=true for the Emulator)");
+        }
         app.MapPost("/api/messages", ReceiveAsync);
         return app;
     }
@@ -60,7 +73,8 @@ public static class BotFrameworkChannel
         {
             return TypedResults.Unauthorized();
         }
-        if (!authenticates && !BotFrameworkAuth.FromLoopback(http))
+        // Neither an app id nor the explicit Emulator mode: the endpoint is off. The peer address never decides it.
+        if (!authenticates && !(options.Value.EmulatorMode && BotFrameworkAuth.FromLoopback(http)))
         {
             return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
         }
@@ -122,7 +136,7 @@ public static class BotFrameworkChannel
     }
 
     private static bool WellFormed(Activity activity) =>
-        (activity.ServiceUrl is null || (Uri.TryCreate(activity.ServiceUrl, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
+        (activity.ServiceUrl is null || BotFrameworkAuth.CallableServiceUrl(activity.ServiceUrl))
         && new[] { activity.Id, activity.ChannelId, activity.Conversation?.Id, activity.From?.Id, activity.Recipient?.Id, activity.ReplyToId }
             .All(id => id is null || id.Length <= MaxIdLength);
 

@@ -31,7 +31,10 @@ public sealed class ConnectorSender(IHttpClientFactory http, ConnectorTokens tok
         var conversation = Uri.EscapeDataString(address.ConversationId);
         var url = $"{address.ServiceUrl.TrimEnd('/')}/v3/conversations/{conversation}/activities"
             + (address.ReplyToId is null ? "" : "/" + Uri.EscapeDataString(address.ReplyToId));
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(ToActivity(address, message), options: ActivityJson.Options) };
+        // Buffered, with a Content-Length, as the Bot Framework SDKs send it: some proxies refuse a chunked body.
+        var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(ToActivity(address, message), ActivityJson.Options));
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = body };
         if (await tokens.GetAsync(cancel) is { } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

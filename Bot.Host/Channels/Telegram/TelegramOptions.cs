@@ -20,6 +20,18 @@ public sealed class TelegramOptions
     public double PerChatPerSecond { get; set; } = 1;
     public int PerChatBurst { get; set; } = 3;
     public int PerSecond { get; set; } = 30;
+    /// <summary>
+    /// Per conversation, over the chat's own pace: a conversation over it waits in the outbox (its place in the shared
+    /// PerSecond goes to others), so a few flooding accounts cannot starve everyone.
+    /// </summary>
+    public int PerChatPerMinute { get; set; } = 30;
+    /// <summary>
+    /// Discreet by default: a locked phone's banner shows nothing (disable_notification), the chat cannot be forwarded or
+    /// saved (protect_content), and no link in a message fetches a preview.
+    /// </summary>
+    public bool DisableNotification { get; set; } = true;
+    public bool ProtectContent { get; set; } = true;
+    public bool DisableLinkPreviews { get; set; } = true;
     /// <summary>Long-polling wait of getUpdates, in seconds.</summary>
     public int PollingTimeout { get; set; } = 25;
 
@@ -56,9 +68,9 @@ public sealed partial class TelegramOptionsValidator : IValidateOptions<Telegram
                 errors.Add("Telegram:WebhookSecret is required with a webhook: 16 to 256 characters A-Z, a-z, 0-9, _ and -.");
             }
         }
-        if (options.PerChatPerSecond <= 0 || options.PerChatBurst < 1 || options.PerSecond < 1)
+        if (options.PerChatPerSecond <= 0 || options.PerChatBurst < 1 || options.PerSecond < 1 || options.PerChatPerMinute < 1)
         {
-            errors.Add("Telegram:PerChatPerSecond, Telegram:PerChatBurst and Telegram:PerSecond must be positive.");
+            errors.Add("Telegram:PerChatPerSecond, Telegram:PerChatBurst, Telegram:PerChatPerMinute and Telegram:PerSecond must be positive.");
         }
         if (options.PollingTimeout is < 0 or > 50)
         {

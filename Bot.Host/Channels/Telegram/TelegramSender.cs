@@ -6,6 +6,7 @@ using Bot.Host.Turns;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Telegram.Bot;
+using Telegram.Bot.Types;
 using Telegram.Bot.Types.ReplyMarkups;
 
 namespace Bot.Host.Channels.Telegram;
@@ -27,12 +28,22 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly ILogger<TelegramSender> _log;
     private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly PartitionedRateLimiter<string> _budget;
+    private readonly TelegramOptions _options;
 
     public TelegramSender(ITelegramBotClient bot, IServiceScopeFactory scopes, TurnWriter writer, TimeProvider clock,
         IOptions<TelegramOptions> options, ILogger<TelegramSender> log)
     {
         (_bot, _scopes, _writer, _clock, _log) = (bot, scopes, writer, clock, log);
-        var o = options.Value;
+        var o = _options = options.Value;
+        _budget = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ =>
+            new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = o.PerChatPerMinute,
+                TokensPerPeriod = 1,
+                ReplenishmentPeriod = TimeSpan.FromMinutes(1) / o.PerChatPerMinute,
+                QueueLimit = 0,
+            }));
         var perChat = PartitionedRateLimiter.Create<string, string>(chat => RateLimitPartition.GetTokenBucketLimiter(chat, _ =>
             new TokenBucketRateLimiterOptions
             {
@@ -58,8 +69,19 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
 
     public static string KeyOf(long chatId) => "tg-" + Pseudonym.Of("telegram:" + chatId.ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>Link previews off (Telegram:DisableLinkPreviews): for edits too.</summary>
+    public LinkPreviewOptions? LinkPreview => _options.DisableLinkPreviews ? new LinkPreviewOptions { IsDisabled = true } : null;
+
     public async Task SendAsync(OutboundMessage message, CancellationToken cancel)
     {
+        using (var budget = _budget.AttemptAcquire(message.ConversationKey))
+        {
+            if (!budget.IsAcquired)
+            {
+                // Over its budget: the reply waits in the outbox and this conversation's turn at the shared limit goes to others.
+                throw new DeliveryDeferredException(budget.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(3));
+            }
+        }
         var chatId = long.Parse(message.Address, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         int sent;
         try
@@ -77,12 +99,14 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
     }
 
     /// <summary>Sends one message now (rate-limited) and returns its message id; throws when it was not delivered.</summary>
-    public async Task<int> SendDirectAsync(long chatId, BotMessage message, CancellationToken cancel)
+    /// <param name="alert">The operators' group: it rings (an urgent case must be seen at once); a person's phone never does.</param>
+    public async Task<int> SendDirectAsync(long chatId, BotMessage message, CancellationToken cancel, bool alert = false)
     {
         using var lease = await _limiter.AcquireAsync(chatId.ToString(CultureInfo.InvariantCulture), 1, cancel);
         var keyboard = message.Options.Count == 0 ? null
             : new InlineKeyboardMarkup(message.Options.Select(o => new[] { InlineKeyboardButton.WithCallbackData(o.Label, o.Id) }));
-        var sent = await _bot.SendMessage(chatId, message.Text, replyMarkup: keyboard, cancellationToken: cancel);
+        var sent = await _bot.SendMessage(chatId, message.Text, replyMarkup: keyboard, linkPreviewOptions: LinkPreview,
+            disableNotification: _options.DisableNotification && !alert, protectContent: _options.ProtectContent, cancellationToken: cancel);
         return sent.MessageId;
     }
 
@@ -158,5 +182,9 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
         _ => e.GetType().Name,
     };
 
-    public ValueTask DisposeAsync() => _limiter.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _limiter.DisposeAsync();
+        await _budget.DisposeAsync();
+    }
 }

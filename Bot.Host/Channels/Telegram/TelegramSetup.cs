@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.Telemetry;
 using Telegram.Bot;
 using Telegram.Bot.Types;
 
@@ -48,9 +47,6 @@ public static class TelegramSetup
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(500),
             }));
-        // Polly reports every successful attempt at Information: that is one log line per Bot API call.
-        builder.Services.Configure<TelemetryOptions>(telemetry => telemetry.SeverityProvider = arguments =>
-            arguments.Event is { EventName: "ExecutionAttempt", Severity: ResilienceEventSeverity.Information } ? ResilienceEventSeverity.Debug : arguments.Event.Severity);
         builder.Services.AddSingleton<ITelegramBotClient>(services =>
         {
             var o = services.GetRequiredService<IOptions<TelegramOptions>>().Value;
@@ -154,7 +150,7 @@ public sealed class OperatorAlerts(TelegramSender sender, IOptions<TelegramOptio
                    $"to {escalation.Destination}, minor {(escalation.Minor ? "yes" : "no")}";
         try
         {
-            await sender.SendDirectAsync(options.Value.OperatorChatId!.Value, new BotMessage(line, []), cancel);
+            await sender.SendDirectAsync(options.Value.OperatorChatId!.Value, new BotMessage(line, []), cancel, alert: true);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

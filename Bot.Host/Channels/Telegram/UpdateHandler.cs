@@ -99,7 +99,8 @@ public sealed class UpdateHandler(
             ? sender.BestEffortAsync("editMessageReplyMarkup", key,
                 () => bot.EditMessageReplyMarkup(question.Chat.Id, question.MessageId, replyMarkup: null, cancellationToken: cancel))
             : sender.BestEffortAsync("editMessageText", key,
-                () => bot.EditMessageText(question.Chat.Id, question.MessageId, $"{question.Text}\n\n› {chosen.Text}", replyMarkup: null, cancellationToken: cancel));
+                () => bot.EditMessageText(question.Chat.Id, question.MessageId, $"{question.Text}\n\n› {chosen.Text}", replyMarkup: null,
+                    linkPreviewOptions: sender.LinkPreview, cancellationToken: cancel));
     }
 
     private async Task AfterTurnAsync(TurnResult? result, string key, long chatId, int? userMessageId, CancellationToken cancel)

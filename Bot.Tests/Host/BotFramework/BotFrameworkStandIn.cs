@@ -34,6 +34,9 @@ public sealed class BotFrameworkStandIn : IAsyncDisposable
     private int _connectorCalls;
     public int TokenRequests => Volatile.Read(ref _tokenRequests);
     public int ConnectorCalls => Volatile.Read(ref _connectorCalls);
+    private int _chunkedPosts;
+    /// <summary>Posts that came without a Content-Length (chunked): the Bot Framework SDKs never send one.</summary>
+    public int ChunkedPosts => Volatile.Read(ref _chunkedPosts);
 
     private BotFrameworkStandIn(WebApplication app) => _app = app;
 
@@ -62,7 +65,7 @@ public sealed class BotFrameworkStandIn : IAsyncDisposable
             ["BotFramework:EmulatorOpenIdMetadataUrl"] = BaseUrl + "/openid",
             ["BotFramework:TokenEndpoint"] = BaseUrl + "/token",
         }
-        : new();
+        : new() { ["BotFramework:EmulatorMode"] = "true" };
 
     private void Map()
     {
@@ -87,6 +90,10 @@ public sealed class BotFrameworkStandIn : IAsyncDisposable
         _app.MapPost("/connector/v3/conversations/{**rest}", async (HttpRequest request) =>
         {
             Interlocked.Increment(ref _connectorCalls);
+            if (request.ContentLength is null)
+            {
+                Interlocked.Increment(ref _chunkedPosts);
+            }
             if (Interlocked.Decrement(ref _throttle) >= 0)
             {
                 request.HttpContext.Response.Headers.RetryAfter = "1";

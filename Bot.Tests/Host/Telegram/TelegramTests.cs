@@ -24,6 +24,7 @@ public class TelegramTests
             ["Telegram:PollingTimeout"] = "1",
             ["Telegram:PerChatPerSecond"] = "20",
             ["Telegram:PerChatBurst"] = "5",
+            ["Telegram:PerChatPerMinute"] = "600",   // scripted chats tap far faster than a person
         };
         foreach (var (key, value) in extra)
         {
@@ -40,11 +41,7 @@ public class TelegramTests
         await using var api = await FakeBotApi.StartAsync();
         await using var host = await HostProcess.StartAsync(settings: Settings(api, ("Telegram:OperatorChatId", "-1009876")));
         var user = new TelegramUser(api, 734019283);
-        await user.SayAsync("/start");
-        foreach (var key in new[] { "continue", "safe", "self", "adult", "in-kazakhstan", "stop", "talk", "woman", "hotline", "agree" })
-        {
-            await user.PressAsync(key);
-        }
+        await ReferByTapsAsync(user);
         Assert.Equal(En.Text("waiting.ask"), TelegramUser.Text(user.LastPrompt));
 
         Bot.Host.Operators.Ticket escalation;
@@ -209,6 +206,55 @@ public class TelegramTests
     }
 
     [Fact]
+    public async Task Every_message_to_a_person_is_silent_protected_and_without_link_previews_and_the_operators_alert_rings()
+    {
+        await using var api = await FakeBotApi.StartAsync();
+        await using var host = await HostProcess.StartAsync(settings: Settings(api, ("Telegram:OperatorChatId", "-1009877")));
+        var user = new TelegramUser(api, 734019284);
+        await ReferByTapsAsync(user);
+        var alert = await TelegramUser.WaitAsync(() => api.Sent(-1009877).SingleOrDefault());
+        api.Enqueue(user.TextUpdate("/exit"));   // the quick exit's last line goes out directly, not from the outbox
+        await TelegramUser.WaitAsync(() => user.Sent.FirstOrDefault(c => TelegramUser.Text(c) == En.Text("exit.done")));
+
+        // A locked phone's banner shows nothing, nothing can be forwarded or saved, no link fetches a preview.
+        Assert.True(user.Sent.Count >= 12);
+        Assert.All(user.Sent, call =>
+        {
+            Assert.True((bool?)call.Body["protect_content"]);
+            Assert.True((bool?)call.Body["disable_notification"]);
+            Assert.True((bool?)call.Body["link_preview_options"]?["is_disabled"]);
+        });
+        Assert.NotEmpty(api.Calls("editMessageText"));
+        Assert.All(api.Calls("editMessageText"), call => Assert.True((bool?)call.Body["link_preview_options"]?["is_disabled"]));
+        // The operators' group rings: an urgent case must be seen at once. It is protected all the same.
+        Assert.True((bool?)alert.Body["protect_content"]);
+        Assert.NotEqual(true, (bool?)alert.Body["disable_notification"]);
+    }
+
+    [Fact]
+    public async Task A_flooding_chat_waits_in_the_outbox_over_its_budget_while_another_chat_is_answered()
+    {
+        await using var api = await FakeBotApi.StartAsync();
+        await using var host = await HostProcess.StartAsync(settings: Settings(api, ("Telegram:PerChatPerMinute", "5")));
+        var flooder = new TelegramUser(api, 555001);
+        var other = new TelegramUser(api, 555002);
+        for (var i = 0; i < 15; i++)
+        {
+            api.Enqueue(flooder.TextUpdate("/help"));
+        }
+        await TelegramUser.WaitAsync(() => flooder.Sent.Count >= 5 ? "budget used" : null);
+        await other.SayAsync("/start");
+        // Five a minute (one more every 12 s): the flooder's other replies wait; the other chat did not wait behind them.
+        Assert.InRange(flooder.Sent.Count, 5, 7);
+        await using var db = Open(host);
+        var flooded = (await db.Outbox.AsNoTracking().ToListAsync()).GroupBy(m => m.ConversationKey).MaxBy(g => g.Count())!.ToList();
+        Assert.True(flooded.Count >= 15);
+        Assert.Equal(flooded.Count - flooder.Sent.Count, flooded.Count(m => m.DeliveredAt is null));   // nothing dropped: the rest waits
+        Assert.All(flooded, m => Assert.Equal(0, m.Attempts));   // waiting is not a failed attempt
+        Assert.DoesNotContain("Delivery to", host.Output, StringComparison.Ordinal);   // waiting is not a failed delivery
+    }
+
+    [Fact]
     public async Task A_429_with_retry_after_delays_the_reply_then_delivers_it_once()
     {
         await using var api = await FakeBotApi.StartAsync();
@@ -252,6 +298,16 @@ public class TelegramTests
         {
             Assert.DoesNotContain(key, row, StringComparison.Ordinal);
             Assert.False(row.Contains("99901", StringComparison.Ordinal), $"{table} keeps the chat id");
+        }
+    }
+
+    /// <summary>A self-referral to the hotline, by taps, from /start to consent.</summary>
+    private static async Task ReferByTapsAsync(TelegramUser user)
+    {
+        await user.SayAsync("/start");
+        foreach (var key in new[] { "continue", "safe", "self", "adult", "in-kazakhstan", "stop", "talk", "woman", "hotline", "agree" })
+        {
+            await user.PressAsync(key);
         }
     }
 
