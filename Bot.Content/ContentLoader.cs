@@ -34,29 +34,29 @@ public static partial class ContentLoader
     private static partial Regex PlaceholderPattern();
 
     /// <summary>Loads and validates; throws <see cref="ContentException"/> listing every problem.</summary>
-    public static BotContent Load(string root, IEnumerable<string> requiredUiKeys)
+    public static BotContent Load(string root, IEnumerable<string> requiredUiKeys, IEnumerable<string>? requiredOperatorKeys = null)
     {
         var errors = new List<ContentError>();
-        var content = Read(root, requiredUiKeys.ToList(), errors);
+        var content = Read(root, requiredUiKeys.ToList(), (requiredOperatorKeys ?? []).ToList(), errors);
         return errors.Count == 0 ? content : throw new ContentException(errors);
     }
 
     /// <summary>Every problem found, in file order; empty when the content is valid.</summary>
-    public static IReadOnlyList<ContentError> Check(string root, IEnumerable<string> requiredUiKeys)
+    public static IReadOnlyList<ContentError> Check(string root, IEnumerable<string> requiredUiKeys, IEnumerable<string>? requiredOperatorKeys = null)
     {
         var errors = new List<ContentError>();
-        Read(root, requiredUiKeys.ToList(), errors);
+        Read(root, requiredUiKeys.ToList(), (requiredOperatorKeys ?? []).ToList(), errors);
         return errors;
     }
 
-    private static BotContent Read(string root, List<string> requiredUiKeys, List<ContentError> errors)
+    private static BotContent Read(string root, List<string> requiredUiKeys, List<string> requiredOperatorKeys, List<ContentError> errors)
     {
         if (!Directory.Exists(root))
         {
             errors.Add(new ContentError(root, 0, "Content:Path", "content folder not found"));
             return new BotContent(EmptyPlan, new Dictionary<string, LanguagePack>());
         }
-        var languages = BotContent.LanguageCodes.ToDictionary(code => code, code => ReadLanguage(root, code, requiredUiKeys, errors));
+        var languages = BotContent.LanguageCodes.ToDictionary(code => code, code => ReadLanguage(root, code, requiredUiKeys, requiredOperatorKeys, errors));
         var plan = ReadPlan(root, languages["en"], errors);
         CompareLanguages(languages, errors);
         foreach (var pack in languages.Values)
@@ -69,7 +69,7 @@ public static partial class ContentLoader
     private static readonly ScreeningPlan EmptyPlan =
         new(0, [], [], new Dictionary<Form, IReadOnlyList<string>>(), new Dictionary<string, IReadOnlyList<ChoiceOption>>());
 
-    private static LanguagePack ReadLanguage(string root, string code, List<string> requiredUiKeys, List<ContentError> errors)
+    private static LanguagePack ReadLanguage(string root, string code, List<string> requiredUiKeys, List<string> requiredOperatorKeys, List<ContentError> errors)
     {
         var sections = new List<IndicatorSection>();
         var indicatorFolder = Path.Combine(root, code, "indicators");
@@ -104,7 +104,8 @@ public static partial class ContentLoader
             ReadChoices(new YamlReader(root, $"{code}/choices.yaml", errors)),
             ReadRights(new YamlReader(root, $"{code}/rights.yaml", errors)),
             ReadContacts(new YamlReader(root, $"{code}/contacts.yaml", errors)),
-            ReadUi(new YamlReader(root, $"{code}/ui.yaml", errors), requiredUiKeys));
+            ReadUi(new YamlReader(root, $"{code}/ui.yaml", errors), requiredUiKeys),
+            ReadUi(new YamlReader(root, $"{code}/operators.yaml", errors), requiredOperatorKeys));
     }
 
     private static List<IndicatorSection> ReadIndicators(YamlReader yaml)
@@ -343,19 +344,22 @@ public static partial class ContentLoader
             {
                 Differ("indicators/", id, "not in kk");
             }
-            foreach (var key in original.Ui.Keys.Except(pack.Ui.Keys))
+            foreach (var (file, texts, originals) in new[] { ("ui.yaml", pack.Ui, original.Ui), ("operators.yaml", pack.Operators, original.Operators) })
             {
-                Differ("ui.yaml", key, "missing here but present in kk");
-            }
-            foreach (var key in pack.Ui.Keys.Except(original.Ui.Keys))
-            {
-                Differ("ui.yaml", key, "not in kk");
-            }
-            foreach (var (key, text) in original.Ui)
-            {
-                if (pack.Ui.TryGetValue(key, out var other) && !Placeholders(text).SetEquals(Placeholders(other)))
+                foreach (var key in originals.Keys.Except(texts.Keys))
                 {
-                    Differ("ui.yaml", key, "placeholders {…} differ from kk");
+                    Differ(file, key, "missing here but present in kk");
+                }
+                foreach (var key in texts.Keys.Except(originals.Keys))
+                {
+                    Differ(file, key, "not in kk");
+                }
+                foreach (var (key, text) in originals)
+                {
+                    if (texts.TryGetValue(key, out var other) && !Placeholders(text).SetEquals(Placeholders(other)))
+                    {
+                        Differ(file, key, "placeholders {…} differ from kk");
+                    }
                 }
             }
             foreach (var contact in original.Contacts)

@@ -36,7 +36,7 @@ public sealed record Contact(string Id, string Number, string Name, string What)
 
 public sealed record ChoiceText(string Self, string Witness, string Child, IReadOnlyDictionary<string, string> Options);
 
-/// <summary>Everything the bot says in one language.</summary>
+/// <summary>Everything the bot says in one language, and the operators' console in that language.</summary>
 public sealed record LanguagePack(
     string Code,
     IReadOnlyList<IndicatorSection> Sections,
@@ -44,12 +44,18 @@ public sealed record LanguagePack(
     IReadOnlyDictionary<string, ChoiceText> Choices,
     RightsCard Rights,
     IReadOnlyList<Contact> Contacts,
-    IReadOnlyDictionary<string, string> Ui)
+    IReadOnlyDictionary<string, string> Ui,
+    IReadOnlyDictionary<string, string> Operators)
 {
     /// <summary>A UI string with {name} placeholders filled in.</summary>
-    public string Text(string key, params (string Name, string Value)[] values)
+    public string Text(string key, params (string Name, string Value)[] values) => Fill(Ui, key, values);
+
+    /// <summary>A string of the operators' console, sign-in and supervisor pages (operators.yaml).</summary>
+    public string Operator(string key, params (string Name, string Value)[] values) => Fill(Operators, key, values);
+
+    private static string Fill(IReadOnlyDictionary<string, string> texts, string key, (string Name, string Value)[] values)
     {
-        var text = Ui.TryGetValue(key, out var found) ? found : key;
+        var text = texts.TryGetValue(key, out var found) ? found : key;
         foreach (var (name, value) in values)
         {
             text = text.Replace("{" + name + "}", value, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using Bot.Host.Turns;
 using System.Globalization;
 using Serilog;
 using Serilog.Events;
@@ -14,7 +13,6 @@ public static class LoggingSetup
     public static IHostApplicationBuilder AddBotLogging(this IHostApplicationBuilder builder)
     {
         var data = Path.GetFullPath(builder.Configuration["Storage:DataPath"] ?? "data");
-        Pseudonym.UseKey(builder.Configuration["Privacy:PseudonymKey"], Path.Combine(data, "keys", "pseudonym.key"));
         var logs = Path.Combine(data, "logs", "bot-.log");
         builder.Services.AddSerilog((services, log) => log
             .ReadFrom.Configuration(builder.Configuration)

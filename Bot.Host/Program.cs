@@ -7,7 +7,6 @@ using Bot.Host.ContentSetup;
 using Bot.Host.Operators;
 using Bot.Host.Storage;
 using Bot.Host.Turns;
-using Microsoft.AspNetCore.DataProtection;
 using Serilog;
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateBootstrapLogger();
@@ -32,6 +31,7 @@ try
     builder.AddBotLogging();
     builder.AddBotContent();
     builder.AddStorage();
+    builder.AddKeys();
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddSingleton<ConversationLocks>();
     builder.Services.AddSingleton<TurnWriter>();
@@ -39,13 +39,10 @@ try
     builder.Services.AddSingleton<BlockedConversations>();
     builder.Services.AddHostedService(services => services.GetRequiredService<BlockedConversations>());
     builder.Services.AddSingleton<FloodGuard>();
+    builder.Services.AddSingleton<Revocations>();
     builder.Services.AddSingleton<ConversationService>();
     builder.Services.AddSingleton<OutboxDispatcher>();
     builder.Services.AddHostedService(services => services.GetRequiredService<OutboxDispatcher>());
-    // Keys outside the database file: losing the database alone reveals nothing sealed in it.
-    builder.Services.AddDataProtection().SetApplicationName("bot").PersistKeysToFileSystem(new DirectoryInfo(
-        builder.Configuration["DataProtection:KeyPath"] is { Length: > 0 } keyPath ? keyPath
-            : Path.Combine(Path.GetFullPath(builder.Configuration["Storage:DataPath"] ?? "data"), "keys")));
     builder.Services.AddSingleton<Sealed>();
     builder.AddOutboundHttp();
     builder.AddWebChat();

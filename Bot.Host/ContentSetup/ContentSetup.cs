@@ -1,5 +1,6 @@
 using Bot.Content;
 using Bot.Dialogs;
+using Bot.Host.Operators;
 
 namespace Bot.Host.ContentSetup;
 
@@ -12,7 +13,7 @@ public static class BotContentSetup
     /// <summary>Loads and validates content at start-up: a broken file stops the host with file:line.</summary>
     public static IHostApplicationBuilder AddBotContent(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(ContentLoader.Load(ContentPath(builder.Configuration), UiKeys.Required));
+        builder.Services.AddSingleton(ContentLoader.Load(ContentPath(builder.Configuration), UiKeys.Required, OperatorLanguage.RequiredKeys));
         return builder;
     }
 
@@ -20,7 +21,7 @@ public static class BotContentSetup
     public static int CheckContent(IConfiguration configuration, TextWriter output)
     {
         var path = ContentPath(configuration);
-        var errors = ContentLoader.Check(path, UiKeys.Required);
+        var errors = ContentLoader.Check(path, UiKeys.Required, OperatorLanguage.RequiredKeys);
         foreach (var error in errors)
         {
             output.WriteLine(error);

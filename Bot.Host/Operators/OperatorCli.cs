@@ -27,7 +27,7 @@ public static class OperatorCli
         var options = configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
         Directory.CreateDirectory(Path.GetFullPath(options.DataPath));
         var services = new ServiceCollection().AddLogging();
-        services.AddDbContext<BotDb>(db => db.UseSqlite(options.ResolvedConnectionString()));
+        services.AddDbContext<BotDb>(db => db.UseBotSqlite(options));
         services.AddOperatorIdentity(configuration);
         await using var provider = services.BuildServiceProvider();
         await using var scope = provider.CreateAsyncScope();

@@ -1,7 +1,11 @@
 using System.Security.Claims;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Bot.Content;
 using Bot.Host.Storage;
 using Bot.Host.Turns;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -10,7 +14,7 @@ using Microsoft.Extensions.Options;
 
 namespace Bot.Host.Operators;
 
-public static class OperatorSetup
+public static partial class OperatorSetup
 {
     public const string SupervisorPolicy = "supervisor";
     /// <summary>The header the console's script (and an API client signed in with the cookie) sends with every POST.</summary>
@@ -24,6 +28,9 @@ public static class OperatorSetup
         builder.Services.AddSingleton<ITurnRecorder, TicketRecorder>();
         builder.Services.AddHostedService<NoOperatorWatch>();
         builder.Services.AddSingleton<TicketStatistics>();
+        builder.Services.AddOptions<SignInLimitOptions>().BindConfiguration("Operators:SignIn");
+        builder.Services.AddSingleton<SignInLimits>();
+        builder.Services.AddScoped<OperatorSignIn>();
         builder.Services.AddOperatorIdentity(builder.Configuration)
             .AddSignInManager()
             .AddClaimsPrincipalFactory<OperatorClaims>();
@@ -89,14 +96,14 @@ public static class OperatorSetup
         app.UseAuthorization();
         app.MapOpenApi().RequireAuthorization();   // the API's map is for operators, not for whoever probes the host
         app.MapGet("/operators/signin", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "signin.html")).AllowAnonymous();
-        app.MapPost("/operators/signin", async (HttpContext http, IAntiforgery antiforgery, SignInManager<OperatorUser> signIn, ILogger<OperatorUser> log) =>
+        app.MapPost("/operators/signin", async (HttpContext http, IAntiforgery antiforgery, OperatorSignIn signIn) =>
         {
             var (form, refused) = await ReadFormAsync(http, antiforgery);
             if (form is null)
             {
                 return refused!;
             }
-            return await SignInAsync(signIn, form["login"].ToString(), form["password"].ToString(), form["code"].ToString(), log) switch
+            return (await signIn.SignInAsync(http, form["login"].ToString(), form["password"].ToString(), form["code"].ToString())).Outcome switch
             {
                 SignInOutcome.SignedIn => Results.Redirect("/operators"),
                 SignInOutcome.CodeRequired => Results.Redirect("/operators/signin?code=1"),
@@ -113,7 +120,11 @@ public static class OperatorSetup
             return Results.Redirect("/operators/signin");
         }).RequireAuthorization().DisableAntiforgery();
         app.MapGet("/operators", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "console.html")).RequireAuthorization();
-        app.MapGet("/operators/supervisor", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "supervisor.html"))
+        app.MapGet("/operators/supervisor", async (HttpContext http, IAntiforgery antiforgery, TicketStatistics statistics, BotContent content) =>
+                Page(http, antiforgery, "supervisor.html", new Dictionary<string, string>
+                {
+                    ["charts"] = TicketCharts.Page(await statistics.BuildAsync(http.RequestAborted), content.Pack(http)),
+                }))
             .RequireAuthorization(SupervisorPolicy);
         return app;
     }
@@ -130,78 +141,44 @@ public static class OperatorSetup
                 identity.Password.RequireUppercase = false;
                 identity.Password.RequireNonAlphanumeric = false;
                 identity.Password.RequiredUniqueChars = 4;
+                // Identity's lockout is what `operator disable` sets; wrong passwords lock a login out per address (SignInLimits).
                 identity.Lockout.AllowedForNewUsers = true;
-                identity.Lockout.MaxFailedAccessAttempts = 5;
-                identity.Lockout.DefaultLockoutTimeSpan = configuration.GetValue("Operators:Lockout", TimeSpan.FromMinutes(15));
                 identity.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789-._@";
             })
             .AddEntityFrameworkStores<BotDb>()
             .AddTokenProvider<AuthenticatorTokenProvider<OperatorUser>>(TokenOptions.DefaultAuthenticatorProvider);
 
     /// <summary>
-    /// Password, then the authenticator code when two-factor is on, in one request (form or JSON). Every wrong password
-    /// or code counts towards the lockout, and a right password does not reset the count until the code is right too,
-    /// so knowing the password does not buy unlimited guesses at the code.
+    /// The page in the operator's language: {{t:key}} from operators.yaml, {{lang}}, {{strings}} (every string, as JSON for the
+    /// page's script), {{antiforgery}} (a fresh token for its forms and the script's header) and the page's own parts.
     /// </summary>
-    private static readonly OperatorUser Nobody = new() { Gender = "f", DisplayName = "" };
-    private static readonly string UnknownLoginHash = new PasswordHasher<OperatorUser>().HashPassword(Nobody, Guid.NewGuid().ToString());
-
-    public static async Task<SignInOutcome> SignInAsync(SignInManager<OperatorUser> signIn, string login, string password, string? code, ILogger log)
+    private static IResult Page(HttpContext http, IAntiforgery antiforgery, string name, IReadOnlyDictionary<string, string>? parts = null)
     {
-        var users = signIn.UserManager;
-        var user = login.Length is 0 or > 64 || password.Length is 0 or > 1024 ? null : await users.FindByNameAsync(login.Trim().ToLowerInvariant());
-        if (user is null)
-        {
-            // The same hashing work as for a real account: an unknown login must not answer measurably faster.
-            users.PasswordHasher.VerifyHashedPassword(Nobody, UnknownLoginHash, password);
-            return SignInOutcome.Failed;
-        }
-        if (await users.IsLockedOutAsync(user))
-        {
-            log.LogWarning("Sign-in refused for {Login}: locked out", user.UserName);
-            return SignInOutcome.LockedOut;
-        }
-        var twoFactor = await users.GetTwoFactorEnabledAsync(user);
-        if (!await users.CheckPasswordAsync(user, password))
-        {
-            return await FailedAsync(users, user, log);
-        }
-        if (twoFactor)
-        {
-            if (string.IsNullOrWhiteSpace(code))
-            {
-                return SignInOutcome.CodeRequired;
-            }
-            if (!await users.VerifyTwoFactorTokenAsync(user, TokenOptions.DefaultAuthenticatorProvider, code.Replace(" ", "", StringComparison.Ordinal)))
-            {
-                return await FailedAsync(users, user, log);
-            }
-        }
-        await users.ResetAccessFailedCountAsync(user);
-        await signIn.SignInWithClaimsAsync(user, isPersistent: false, [new Claim("amr", twoFactor ? "mfa" : "pwd")]);
-        log.LogInformation("Operator {Login} signed in", user.UserName);
-        return SignInOutcome.SignedIn;
-    }
-
-    private static async Task<SignInOutcome> FailedAsync(UserManager<OperatorUser> users, OperatorUser user, ILogger log)
-    {
-        await users.AccessFailedAsync(user);
-        if (await users.IsLockedOutAsync(user))
-        {
-            log.LogWarning("Operator {Login} locked out after repeated failed sign-ins", user.UserName);
-            return SignInOutcome.LockedOut;
-        }
-        return SignInOutcome.Failed;
-    }
-
-    /// <summary>The page with a fresh antiforgery token in place of {{antiforgery}} (its forms' hidden field, the console script's header).</summary>
-    private static IResult Page(HttpContext http, IAntiforgery antiforgery, string name)
-    {
+        var content = http.RequestServices.GetRequiredService<BotContent>();
+        var pack = content.Pack(http);
         var token = antiforgery.GetAndStoreTokens(http).RequestToken!;
-        var html = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Operators", name))
-            .Replace("{{antiforgery}}", HtmlEncoder.Default.Encode(token), StringComparison.Ordinal);
+        var html = PagePlaceholder().Replace(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Operators", name)), match =>
+            match.Groups["key"].Value switch
+            {
+                "antiforgery" => Html.Encode(token),
+                "lang" => pack.Code,
+                // Encoded for a <script type="application/json"> block: the serializer escapes <, > and & by default.
+                "strings" => JsonSerializer.Serialize(pack.Operators, PageJson),
+                // Each language named in its own words, the operator's own selected.
+                "languages" => string.Concat(BotContent.LanguageCodes.Select(code =>
+                    $"<option value=\"{code}\" lang=\"{code}\"{(code == pack.Code ? " selected" : "")}>{Html.Encode(content[code].Operator("language.name"))}</option>")),
+                var key when key.StartsWith("t:", StringComparison.Ordinal) => Html.Encode(pack.Operator(key[2..])),
+                var key => parts?.GetValueOrDefault(key) ?? match.Value,
+            });
         return Results.Content(html, "text/html; charset=utf-8");
     }
+
+    /// <summary>Kazakh and Russian as they are, not as character references; what HTML needs escaped still is.</summary>
+    private static readonly HtmlEncoder Html = HtmlEncoder.Create(UnicodeRanges.All);
+    private static readonly JsonSerializerOptions PageJson = new() { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
+
+    [GeneratedRegex(@"\{\{(?<key>[a-z:.A-Z0-9-]+)\}\}")]
+    private static partial Regex PagePlaceholder();
 
     /// <summary>
     /// Null for a request with a valid antiforgery token, else the answer: 400 for a missing or wrong token. The check reads
@@ -212,7 +189,7 @@ public static class OperatorSetup
     {
         try
         {
-            return await antiforgery.IsRequestValidAsync(http) ? null : Forged();
+            return await antiforgery.IsRequestValidAsync(http) ? null : OperatorLanguage.Problem(http, "error.forged", StatusCodes.Status400BadRequest);
         }
         catch (Exception e) when (e is AntiforgeryValidationException or IOException or InvalidDataException)
         {
@@ -245,12 +222,7 @@ public static class OperatorSetup
         (e as BadHttpRequestException ?? e.InnerException as BadHttpRequestException)?.StatusCode == StatusCodes.Status413PayloadTooLarge
             ? PublicEndpoints.PayloadTooLarge(http)
             : Results.Problem("The form could not be read.", statusCode: StatusCodes.Status400BadRequest);
-
-    internal static IResult Forged() =>
-        Results.Problem("The antiforgery token is missing or wrong: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
 }
-
-public enum SignInOutcome { SignedIn, Failed, LockedOut, CodeRequired }
 
 /// <summary>Role, gender and display name as claims: the console and the API read them, not the database, on each request.</summary>
 public sealed class OperatorClaims(UserManager<OperatorUser> users, IOptions<IdentityOptions> options)
@@ -260,6 +232,10 @@ public sealed class OperatorClaims(UserManager<OperatorUser> users, IOptions<Ide
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaims([new Claim(ClaimTypes.Role, user.Role.ToString()), new Claim("gender", user.Gender), new Claim("display", user.DisplayName)]);
+        if (OperatorLanguage.IsKnown(user.Language))
+        {
+            identity.AddClaim(new Claim(OperatorLanguage.Claim, user.Language!));
+        }
         return identity;
     }
 }

@@ -46,6 +46,8 @@ public sealed class Ticket
     public DateTime? EndedAt { get; set; }
     /// <summary>Sealed: the operator's words.</summary>
     public string? Outcome { get; set; }
+    /// <summary>How it ended, one of <see cref="Dispositions.All"/>: counted, never sealed (it says nothing about the person).</summary>
+    public string? Disposition { get; set; }
     public DateTime? ClosedAt { get; set; }
 }
 
@@ -69,6 +71,8 @@ public sealed class TicketNote
     public Guid OperatorId { get; set; }
     /// <summary>Visible to police operators and supervisors only.</summary>
     public bool PoliceOnly { get; set; }
+    /// <summary>Written with a transfer: why the ticket came to the receiving team.</summary>
+    public bool Transfer { get; set; }
     /// <summary>Sealed, as transcripts are.</summary>
     public required string Text { get; set; }
     public DateTime At { get; set; }
@@ -93,6 +97,8 @@ public sealed class OperatorUser : IdentityUser<Guid>
     /// <summary>"f" or "m".</summary>
     public required string Gender { get; set; }
     public required string DisplayName { get; set; }
+    /// <summary>kk, ru or en: the console's language; null follows the browser.</summary>
+    public string? Language { get; set; }
     public DateTime CreatedAt { get; set; }
 }
 
@@ -114,6 +120,7 @@ public static class TicketModel
             e.Property(t => t.Forms).HasMaxLength(128);
             e.Property(t => t.ConsentVersion).HasMaxLength(32);
             e.Property(t => t.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(t => t.Disposition).HasMaxLength(32);
         });
         model.Entity<TicketMessage>(e =>
         {
@@ -140,6 +147,7 @@ public static class TicketModel
             e.Property(o => o.Role).HasConversion<string>().HasMaxLength(16);
             e.Property(o => o.Gender).HasMaxLength(1);
             e.Property(o => o.DisplayName).HasMaxLength(64);
+            e.Property(o => o.Language).HasMaxLength(2);
         });
         model.Entity<IdentityUserClaim<Guid>>().ToTable("OperatorClaims");
         model.Entity<IdentityUserLogin<Guid>>().ToTable("OperatorLogins");

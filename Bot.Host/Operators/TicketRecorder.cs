@@ -79,7 +79,7 @@ public sealed class TicketRecorder(Sealed secrets, IOptions<TicketOptions> optio
         Forms = string.Join(',', e.Forms.Select(f => f.Key())), Minor = e.Minor, Abroad = e.Abroad, Urgent = e.Urgent,
         Gender = e.Gender.ToString(), Destination = e.Destination.ToString(), ConsentAt = e.ConsentAt.UtcDateTime,
         ConsentVersion = e.ConsentVersion, Summary = secrets.Seal(JsonSerializer.Serialize(e.Summary, ConversationService.Json)),
-        Status = TicketStatus.New, CreatedAt = turn.At, QueuedAt = turn.At, FirstResponseDue = turn.At + options.Value.FirstResponseTarget,
+        Status = TicketStatus.New, CreatedAt = turn.At, QueuedAt = turn.At, FirstResponseDue = turn.At + (e.Urgent ? options.Value.UrgentFirstResponseTarget : options.Value.FirstResponseTarget),
         ReferralDue = Tickets.AddWorkingDay(turn.At),
     };
 }

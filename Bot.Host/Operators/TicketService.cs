@@ -16,23 +16,36 @@ public sealed record OperatorIdentity(Guid Id, string Login, OperatorRole Role, 
     public bool SeesPoliceNotes => Role is OperatorRole.Police or OperatorRole.Supervisor;
 }
 
-public enum TicketOutcome { Done, NotFound, Conflict, Forbidden, GenderMismatch, Invalid }
+public enum TicketOutcome { Done, NotFound, Conflict, Forbidden, GenderMismatch, Invalid, NoDisposition }
 
+/// <summary>
+/// A ticket in the queue: triage fields only (level, flags, clocks, language, team, channel), nothing the person said;
+/// the list is audited once per operator and ticket. <paramref name="Flags"/> says why it is urgent (danger, doctor).
+/// </summary>
+public sealed record TicketListItem(
+    Guid Id, string Status, string Channel, string Language, string Level, bool Minor, bool Abroad, bool Urgent, IReadOnlyList<string> Flags, string Gender,
+    string Destination, Guid? OperatorId, string? OperatorName, DateTime CreatedAt, DateTime QueuedAt, DateTime? ClaimedAt,
+    DateTime? FirstResponseAt, DateTime FirstResponseDue, DateTime ReferralDue, DateTime? SafePlaceDue, DateTime? EndedAt);
+
+/// <param name="Summary">The stored answers by id, for a CRM; <paramref name="Readable"/> is the same in the reader's language.</param>
 public sealed record TicketView(
-    Guid Id, string Status, string Language, string Role, string Level, IReadOnlyList<string> Forms, bool Minor, bool Abroad, bool Urgent,
-    string Gender, string Destination, DateTime ConsentAt, string ConsentVersion, JsonElement Summary, Guid? OperatorId, string? OperatorName,
-    DateTime CreatedAt, DateTime? ClaimedAt, DateTime? FirstResponseAt, DateTime FirstResponseDue, DateTime ReferralDue, DateTime? SafePlaceDue,
-    DateTime? EndedAt, string? Outcome);
+    Guid Id, string Status, string Channel, string Language, string Role, string Level, IReadOnlyList<string> Forms, bool Minor, bool Abroad,
+    bool Urgent, string Gender, string Destination, DateTime ConsentAt, string ConsentVersion, JsonElement Summary, ReadableSummary Readable,
+    Guid? OperatorId, string? OperatorName, DateTime CreatedAt, DateTime QueuedAt, DateTime? ClaimedAt, DateTime? FirstResponseAt,
+    DateTime FirstResponseDue, DateTime ReferralDue, DateTime? SafePlaceDue, DateTime? EndedAt, string? Outcome, string? Disposition,
+    DateTime? ClosedAt);
 
 public sealed record TicketDetail(TicketView Ticket, IReadOnlyList<TicketMessageView> Messages, IReadOnlyList<TicketNoteView> Notes, IReadOnlyList<TicketAuditView> Audit);
 public sealed record TicketMessageView(long Id, string From, string Text, DateTime At);
-public sealed record TicketNoteView(long Id, bool PoliceOnly, string Text, DateTime At);
+public sealed record TicketNoteView(long Id, bool PoliceOnly, bool Transfer, string Text, DateTime At);
 public sealed record TicketAuditView(string Actor, string Action, string? Detail, DateTime At);
 
 public sealed class TicketOptions
 {
     /// <summary>Target time to a first operator response.</summary>
     public TimeSpan FirstResponseTarget { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>For someone in danger or needing a doctor now.</summary>
+    public TimeSpan UrgentFirstResponseTarget { get; set; } = TimeSpan.FromMinutes(5);
     /// <summary>Nobody claimed within this time: the person is told honestly, with 116 16 and 102.</summary>
     public TimeSpan NoOperatorAfter { get; set; } = TimeSpan.FromMinutes(10);
     /// <summary>Working hours, local time, e.g. "09:00".."18:00"; equal values mean around the clock.</summary>
@@ -61,30 +74,69 @@ public sealed class TicketOptions
 /// </summary>
 public sealed class TicketService(
     IServiceScopeFactory scopes, TurnWriter writer, ConversationService conversations, Sealed secrets, TimeProvider clock,
-    IOptions<TicketOptions> options, TicketEvents events, BlockedConversations blocking, ILogger<TicketService> log)
+    IOptions<TicketOptions> options, TicketEvents events, BlockedConversations blocking, BotContent content, ILogger<TicketService> log)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    /// <summary>The queue: open tickets the operator may see, the most urgent first (urgent, minor, strong signs, oldest).</summary>
-    public async Task<IReadOnlyList<TicketView>> ListAsync(OperatorIdentity who, CancellationToken cancel)
+    /// <summary>The queue: open tickets the operator may see, the most urgent first; each listed ticket is audited once per operator.</summary>
+    public async Task<IReadOnlyList<TicketListItem>> ListAsync(OperatorIdentity who, CancellationToken cancel)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        var query = db.Tickets.AsNoTracking().Where(t => Tickets.Open.Contains(t.Status));
-        if (who.Role != OperatorRole.Supervisor)
+        var tickets = await Priority(Visible(db, who)).ToListAsync(cancel);
+        var ids = tickets.Select(t => t.Id).ToList();
+        var seen = await db.TicketAudit.AsNoTracking().Where(a => a.Action == "listed" && a.Actor == who.Login && ids.Contains(a.TicketId))
+            .Select(a => a.TicketId).ToListAsync(cancel);
+        if (ids.Except(seen).ToList() is { Count: > 0 } unseen)
         {
-            query = query.Where(t => t.Destination == who.Queue);
+            var now = Now;
+            await writer.WriteAsync(write => unseen.ForEach(id => Tickets.Audit(write, id, who.Login, "listed", null, now)));
         }
-        var tickets = await query.ToListAsync(cancel);
         var names = await NamesAsync(db, cancel);
-        return tickets
-            .OrderByDescending(t => t.Urgent).ThenByDescending(t => t.Minor)
-            .ThenByDescending(t => t.Level is nameof(Level.Urgent) or nameof(Level.Strong)).ThenBy(t => t.CreatedAt)
-            .Select(t => View(t, names)).ToList();
+        return tickets.Select(t => new TicketListItem(t.Id, t.Status.ToString(), t.Channel, t.Language, t.Level, t.Minor, t.Abroad, t.Urgent,
+            t.Urgent ? Readable.Flags(Stored(t)) : [], t.Gender, t.Destination, t.OperatorId, Name(t, names), t.CreatedAt, t.QueuedAt, t.ClaimedAt, t.FirstResponseAt, t.FirstResponseDue,
+            t.ReferralDue, t.SafePlaceDue, t.EndedAt)).ToList();
     }
 
+    /// <summary>
+    /// Take next: the most urgent waiting ticket of the operator's queue that the person's gender preference allows,
+    /// with the same atomic claim as a click on it; when another operator wins one, the next.
+    /// </summary>
+    public async Task<(TicketOutcome Outcome, Guid? Id)> TakeNextAsync(OperatorIdentity who, CancellationToken cancel)
+    {
+        List<(Guid Id, string Gender)> waiting;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            waiting = (await Priority(Visible(scope.ServiceProvider.GetRequiredService<BotDb>(), who)
+                    .Where(t => t.Status == TicketStatus.New && t.EndedAt == null)).Select(t => new { t.Id, t.Gender }).ToListAsync(cancel))
+                .Select(t => (t.Id, t.Gender)).ToList();
+        }
+        foreach (var (id, _) in waiting.Where(t => !GenderMismatch(t.Gender, who)))
+        {
+            if (await ClaimAsync(who, id, overrideGender: false, cancel) == TicketOutcome.Done)
+            {
+                return (TicketOutcome.Done, id);
+            }
+        }
+        return (TicketOutcome.NotFound, null);
+    }
+
+    private static IQueryable<Ticket> Visible(BotDb db, OperatorIdentity who)
+    {
+        var query = db.Tickets.AsNoTracking().Where(t => Tickets.Open.Contains(t.Status));
+        return who.Role == OperatorRole.Supervisor ? query : query.Where(t => t.Destination == who.Queue);
+    }
+
+    /// <summary>Urgent, then children, then strong signs, then the longest wait.</summary>
+    private static IOrderedQueryable<Ticket> Priority(IQueryable<Ticket> tickets) =>
+        tickets.OrderByDescending(t => t.Urgent).ThenByDescending(t => t.Minor)
+            .ThenByDescending(t => t.Level == nameof(Level.Urgent) || t.Level == nameof(Level.Strong)).ThenBy(t => t.QueuedAt);
+
+    private static bool GenderMismatch(string preferred, OperatorIdentity who) =>
+        (preferred == nameof(Gender.Woman) && who.Gender != "f") || (preferred == nameof(Gender.Man) && who.Gender != "m");
+
     /// <summary>One ticket with its transcript, the notes this operator may read and the audit trail; the view itself is audited.</summary>
-    public async Task<TicketDetail?> GetAsync(OperatorIdentity who, Guid id, CancellationToken cancel)
+    public async Task<TicketDetail?> GetAsync(OperatorIdentity who, Guid id, LanguagePack reader, CancellationToken cancel)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
@@ -98,10 +150,10 @@ public sealed class TicketService(
         var messages = (await db.TicketMessages.AsNoTracking().Where(m => m.TicketId == id).OrderBy(m => m.Id).ToListAsync(cancel))
             .Select(m => new TicketMessageView(m.Id, m.From, secrets.Open(m.Text), m.At)).ToList();
         var notes = (await db.TicketNotes.AsNoTracking().Where(n => n.TicketId == id && (who.SeesPoliceNotes || !n.PoliceOnly)).OrderBy(n => n.Id).ToListAsync(cancel))
-            .Select(n => new TicketNoteView(n.Id, n.PoliceOnly, secrets.Open(n.Text), n.At)).ToList();
+            .Select(n => new TicketNoteView(n.Id, n.PoliceOnly, n.Transfer, secrets.Open(n.Text), n.At)).ToList();
         var audit = await db.TicketAudit.AsNoTracking().Where(a => a.TicketId == id && (who.SeesPoliceNotes || a.Action != "police-note")).OrderBy(a => a.Id)
             .Select(a => new TicketAuditView(a.Actor, a.Action, a.Detail, a.At)).ToListAsync(cancel);
-        return new TicketDetail(View(ticket, await NamesAsync(db, cancel)), messages, notes, audit);
+        return new TicketDetail(View(ticket, await NamesAsync(db, cancel), reader), messages, notes, audit);
     }
 
     /// <summary>
@@ -111,7 +163,7 @@ public sealed class TicketService(
     public Task<TicketOutcome> ClaimAsync(OperatorIdentity who, Guid id, bool overrideGender, CancellationToken cancel) =>
         ChangeAsync(who, id, async (db, ticket, now) =>
         {
-            var mismatch = (ticket.Gender == nameof(Gender.Woman) && who.Gender != "f") || (ticket.Gender == nameof(Gender.Man) && who.Gender != "m");
+            var mismatch = GenderMismatch(ticket.Gender, who);
             if (mismatch && !overrideGender)
             {
                 return Outcome(TicketOutcome.GenderMismatch);
@@ -134,33 +186,95 @@ public sealed class TicketService(
         }, cancel);
 
     /// <summary>
-    /// Abuse (issue 6): from now on the conversation's turns get no reply and nothing of them is stored. Any operator who
-    /// sees the ticket may do it, claimed or not; it is audited, and the ticket itself stays as it is.
+    /// Abuse (issue 6): until the block ends the conversation's turns get no reply and nothing of them is stored, and its web chat
+    /// tokens stop working. Any operator who sees the ticket may block for <see cref="BlockedConversations.DefaultLength"/>, with a
+    /// reason (sealed, as notes are); a supervisor may set another length, which also extends or shortens a block in force.
+    /// Audited; the ticket itself stays as it is; /forget ends the block.
     /// </summary>
-    public async Task<TicketOutcome> BlockAsync(OperatorIdentity who, Guid id, CancellationToken cancel)
+    /// <param name="length">Null for the default; another length only from a supervisor.</param>
+    public async Task<TicketOutcome> BlockAsync(OperatorIdentity who, Guid id, string reason, TimeSpan? length, CancellationToken cancel)
     {
-        string? blocked = null;
-        var outcome = await ChangeAsync(who, id, async (db, ticket, now) =>
+        reason = reason.Trim();
+        if (reason.Length is 0 or > Tickets.MaxTextLength || length is { } asked && (asked <= TimeSpan.Zero || asked > TimeSpan.FromDays(30)))
         {
-            if (ticket.ConversationKey is not { } key)
-            {
-                return Outcome(TicketOutcome.Conflict);   // forgotten: nothing left to block
-            }
-            if (await db.BlockedConversations.AnyAsync(b => b.Key == key))
-            {
-                return Outcome(TicketOutcome.Done);
-            }
-            db.BlockedConversations.Add(new BlockedConversation { Key = key, BlockedAt = now });
-            Tickets.Audit(db, id, who.Login, "blocked", null, now);
-            blocked = key;
-            return Outcome(TicketOutcome.Done);
-        }, cancel);
-        if (blocked is not null)
-        {
-            blocking.Add(blocked);
-            log.LogWarning("Ticket {TicketId}: conversation {ConversationKey} blocked by {Login}", id, Pseudonym.Of(blocked), who.Login);
+            return TicketOutcome.Invalid;
         }
-        return outcome;
+        if (length is not null && who.Role != OperatorRole.Supervisor)
+        {
+            return TicketOutcome.Forbidden;
+        }
+        var (outcome, key) = await BlockableAsync(who, id, cancel);
+        if (key is null)
+        {
+            return outcome;
+        }
+        var now = Now;
+        var until = now + (length ?? BlockedConversations.DefaultLength);
+        var blocked = await conversations.RevokeAsync(key, async db =>
+        {
+            var row = await db.BlockedConversations.FirstOrDefaultAsync(b => b.Key == key);
+            if (row is not null && row.ExpiresAt > now && length is null)
+            {
+                return false;   // blocked already; only a supervisor changes its end
+            }
+            if (row is null)
+            {
+                db.BlockedConversations.Add(new BlockedConversation { Key = key, BlockedAt = now, ExpiresAt = until, Reason = secrets.Seal(reason) });
+            }
+            else
+            {
+                (row.BlockedAt, row.ExpiresAt, row.Reason) = (row.ExpiresAt > now ? row.BlockedAt : now, until, secrets.Seal(reason));
+            }
+            Tickets.Audit(db, id, who.Login, "blocked", OperatorApi.Invariant($"until {until:yyyy-MM-dd HH:mm} UTC"), now);
+            return true;
+        }, cancel);
+        if (blocked)
+        {
+            blocking.Set(key, until);
+            log.LogWarning("Ticket {TicketId}: conversation {ConversationKey} blocked by {Login} until {Until}", id, Pseudonym.Of(key), who.Login, until);
+            events.Changed();
+        }
+        return TicketOutcome.Done;
+    }
+
+    /// <summary>A supervisor ends a block early (audited).</summary>
+    public async Task<TicketOutcome> LiftBlockAsync(OperatorIdentity who, Guid id, CancellationToken cancel)
+    {
+        if (who.Role != OperatorRole.Supervisor)
+        {
+            return TicketOutcome.Forbidden;
+        }
+        var (outcome, key) = await BlockableAsync(who, id, cancel);
+        if (key is null)
+        {
+            return outcome;
+        }
+        var now = Now;
+        var lifted = false;
+        await writer.WriteAsync(async db =>
+        {
+            lifted = await db.BlockedConversations.Where(b => b.Key == key).ExecuteDeleteAsync() > 0;
+            if (lifted)
+            {
+                Tickets.Audit(db, id, who.Login, "unblocked", null, now);
+            }
+        });
+        if (!lifted)
+        {
+            return TicketOutcome.Conflict;
+        }
+        blocking.Remove(key);
+        events.Changed();
+        return TicketOutcome.Done;
+    }
+
+    /// <summary>The conversation of a ticket this operator sees, or why there is none (forgotten: nothing left to block).</summary>
+    private async Task<(TicketOutcome Outcome, string? Key)> BlockableAsync(OperatorIdentity who, Guid id, CancellationToken cancel)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var ticket = await scope.ServiceProvider.GetRequiredService<BotDb>().Tickets.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancel);
+        return ticket is null || !who.Sees(ticket) ? (TicketOutcome.NotFound, null)
+            : ticket.ConversationKey is { } key ? (TicketOutcome.Done, key) : (TicketOutcome.Conflict, null);
     }
 
     /// <summary>A message from the assigned operator, to the person on their own channel.</summary>
@@ -205,7 +319,7 @@ public sealed class TicketService(
             {
                 return Outcome(TicketOutcome.Forbidden);   // clause 16: a child's request stays with the police unless a supervisor decides
             }
-            db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, Text = secrets.Seal(note.Trim()), At = now });
+            db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, Transfer = true, Text = secrets.Seal(note.Trim()), At = now });
             (ticket.Destination, ticket.Status, ticket.OperatorId, ticket.ClaimedAt) = (to, TicketStatus.New, null, null);
             (ticket.QueuedAt, ticket.NoOperatorToldAt) = (now, null);   // a new queue: its own wait, told again if nobody there answers
             Tickets.Audit(db, id, who.Login, "transferred", "to " + to, now);
@@ -261,17 +375,22 @@ public sealed class TicketService(
         AssignedChangeAsync(who, id, (db, ticket, now) =>
             ticket.EndedAt is not null || ticket.OperatorId is null ? Outcome(TicketOutcome.Conflict) : Outcome(TicketOutcome.Done, End(db, ticket, who, now)), cancel);
 
-    /// <summary>Closes the ticket with an outcome (ending the conversation first if it is still going).</summary>
-    public Task<TicketOutcome> CloseAsync(OperatorIdentity who, Guid id, string outcome, CancellationToken cancel) =>
+    /// <summary>Wrap-up: closes the ticket with a disposition and an optional note (ending the conversation first if it is still going).</summary>
+    public Task<TicketOutcome> CloseAsync(OperatorIdentity who, Guid id, string disposition, string? outcome, CancellationToken cancel) =>
         AssignedChangeAsync(who, id, (db, ticket, now) =>
         {
-            if (string.IsNullOrWhiteSpace(outcome) || outcome.Length > 2000)
+            if (!Dispositions.All.Contains(disposition))
+            {
+                return Outcome(TicketOutcome.NoDisposition);
+            }
+            if (outcome?.Length > 2000)
             {
                 return Outcome(TicketOutcome.Invalid);
             }
             var then = ticket.EndedAt is null ? End(db, ticket, who, now) : null;
-            (ticket.Status, ticket.Outcome, ticket.ClosedAt) = (TicketStatus.Closed, secrets.Seal(outcome.Trim()), now);
-            Tickets.Audit(db, id, who.Login, "closed", null, now);
+            (ticket.Status, ticket.Disposition, ticket.ClosedAt) = (TicketStatus.Closed, disposition, now);
+            ticket.Outcome = string.IsNullOrWhiteSpace(outcome) ? null : secrets.Seal(outcome.Trim());
+            Tickets.Audit(db, id, who.Login, "closed", disposition, now);
             return Outcome(TicketOutcome.Done, then);
         }, cancel);
 
@@ -372,13 +491,19 @@ public sealed class TicketService(
     private static async Task<Dictionary<Guid, string>> NamesAsync(BotDb db, CancellationToken cancel) =>
         await db.Users.AsNoTracking().ToDictionaryAsync(o => o.Id, o => o.DisplayName, cancel);
 
-    private TicketView View(Ticket t, Dictionary<Guid, string> names) => new(
-        t.Id, t.Status.ToString(), t.Language, t.Role, t.Level, t.Forms.Split(',', StringSplitOptions.RemoveEmptyEntries), t.Minor, t.Abroad, t.Urgent,
-        t.Gender, t.Destination, t.ConsentAt, t.ConsentVersion,
-        JsonSerializer.Deserialize<JsonElement>(t.Summary.Length == 0 ? "[]" : secrets.Open(t.Summary)),
-        t.OperatorId, t.OperatorId is { } o && names.TryGetValue(o, out var name) ? name : null,
-        t.CreatedAt, t.ClaimedAt, t.FirstResponseAt, t.FirstResponseDue, t.ReferralDue, t.SafePlaceDue, t.EndedAt,
-        t.Outcome is null ? null : secrets.Open(t.Outcome));
+    private JsonElement Stored(Ticket t) => JsonSerializer.Deserialize<JsonElement>(t.Summary.Length == 0 ? "{}" : secrets.Open(t.Summary));
+
+    private static string? Name(Ticket t, Dictionary<Guid, string> names) => t.OperatorId is { } o && names.TryGetValue(o, out var name) ? name : null;
+
+    private TicketView View(Ticket t, Dictionary<Guid, string> names, LanguagePack reader)
+    {
+        var summary = Stored(t);
+        return new(t.Id, t.Status.ToString(), t.Channel, t.Language, t.Role, t.Level, t.Forms.Split(',', StringSplitOptions.RemoveEmptyEntries),
+            t.Minor, t.Abroad, t.Urgent, t.Gender, t.Destination, t.ConsentAt, t.ConsentVersion, summary,
+            Readable.Build(summary, t, content, reader), t.OperatorId, Name(t, names), t.CreatedAt, t.QueuedAt, t.ClaimedAt,
+            t.FirstResponseAt, t.FirstResponseDue, t.ReferralDue, t.SafePlaceDue, t.EndedAt, t.Outcome is null ? null : secrets.Open(t.Outcome),
+            t.Disposition, t.ClosedAt);
+    }
 }
 
 /// <summary>A version number that moves whenever a ticket changes: open consoles wait on it (long poll) instead of reloading.</summary>

@@ -10,7 +10,10 @@ public sealed record StatisticsRow(string Dimension, string Value, string Count)
 
 public sealed record StatisticsView(IReadOnlyList<StatisticsRow> Counts, double? MedianMinutesToFirstResponse, double? Percentile90MinutesToFirstResponse);
 
-/// <summary>The supervisor's aggregates: counts by week, form, role, minors and destination; times to first response.</summary>
+/// <summary>
+/// The supervisor's aggregates: counts by week, week and level, level, form, role, minors, destination and disposition;
+/// times to first response (median, 90th percentile and a distribution in buckets). Every count is suppressed below 3.
+/// </summary>
 public sealed class TicketStatistics(IServiceScopeFactory scopes)
 {
     public async Task<StatisticsView> BuildAsync(CancellationToken cancel)
@@ -18,22 +21,35 @@ public sealed class TicketStatistics(IServiceScopeFactory scopes)
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
         var tickets = await db.Tickets.AsNoTracking()
-            .Select(t => new { t.CreatedAt, t.Forms, t.Role, t.Minor, t.Destination, t.FirstResponseAt }).ToListAsync(cancel);
+            .Select(t => new { t.CreatedAt, t.Forms, t.Role, t.Minor, t.Destination, t.FirstResponseAt, t.Level, t.Disposition }).ToListAsync(cancel);
         var rows = new List<StatisticsRow>();
         void Add(string dimension, IEnumerable<string> values) =>
             rows.AddRange(SuppressDimension(values.GroupBy(v => v).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => (g.Key, g.Count())).ToList()).Select(cell => new StatisticsRow(dimension, cell.Value, cell.Count)));
-        Add("week", tickets.Select(t => $"{ISOWeek.GetYear(t.CreatedAt)}-W{ISOWeek.GetWeekOfYear(t.CreatedAt):00}"));
+        Add("week", tickets.Select(t => Week(t.CreatedAt)));
+        // Each week's levels are a group of their own: suppressed within the week, so the week's total cannot uncover one.
+        foreach (var week in tickets.GroupBy(t => Week(t.CreatedAt)).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            Add("week-level", week.Select(t => week.Key + "/" + t.Level));
+        }
+        Add("level", tickets.Select(t => t.Level));
         Add("form", tickets.SelectMany(t => t.Forms.Split(',', StringSplitOptions.RemoveEmptyEntries).DefaultIfEmpty("none")));
         Add("role", tickets.Select(t => t.Role));
         Add("minor", tickets.Select(t => t.Minor ? "yes" : "no"));
         Add("destination", tickets.Select(t => t.Destination));
+        Add("disposition", tickets.Where(t => t.Disposition is not null).Select(t => t.Disposition!));
         var minutes = tickets.Where(t => t.FirstResponseAt is not null)
             .Select(t => (t.FirstResponseAt!.Value - t.CreatedAt).TotalMinutes).Order().ToList();
+        Add("first-response", minutes.Select(m => ResponseBuckets.Last(b => m >= b.From).Key));
         // Times are not shown for fewer than 3 tickets either: a single time could point at one person.
         return minutes.Count < 3 ? new StatisticsView(rows, null, null)
             : new StatisticsView(rows, Math.Round(Percentile(minutes, 0.5), 1), Math.Round(Percentile(minutes, 0.9), 1));
     }
+
+    /// <summary>The distribution of times to first response, in minutes from the lower bound of each bucket.</summary>
+    public static readonly IReadOnlyList<(string Key, double From)> ResponseBuckets = [("0", 0), ("5", 5), ("15", 15), ("30", 30), ("60", 60)];
+
+    private static string Week(DateTime at) => $"{ISOWeek.GetYear(at)}-W{ISOWeek.GetWeekOfYear(at):00}";
 
     public static string Suppress(int count) => count < 3 ? "<3" : count.ToString(CultureInfo.InvariantCulture);
 

@@ -28,6 +28,7 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : IdentityUserContext
             e.Property(c => c.Key).HasMaxLength(64);
             e.Property(c => c.Channel).HasMaxLength(16);
             e.HasIndex(c => c.UpdatedAt);
+            e.Property(c => c.Generation).Metadata.SetAfterSaveBehavior(Microsoft.EntityFrameworkCore.Metadata.PropertySaveBehavior.Ignore);
         });
         modelBuilder.Entity<OutboxMessage>(e =>
         {
@@ -60,18 +61,25 @@ public sealed class BotDb(DbContextOptions<BotDb> options) : IdentityUserContext
         {
             e.HasKey(b => b.Key);
             e.Property(b => b.Key).HasMaxLength(64);
+            e.HasIndex(b => b.ExpiresAt);
         });
     }
 }
 
-/// <summary>One conversation's dialog state as JSON; no name, no free text.</summary>
+/// <summary>One conversation's dialog state; no name, no free text.</summary>
 public sealed class ConversationRecord
 {
     /// <summary>The channel's conversation id, or its pseudonymous key where the id is personal (a Telegram chat id).</summary>
     public required string Key { get; set; }
     public required string Channel { get; set; }
+    /// <summary>The state's JSON, sealed: every answer (in danger, age, abroad, each indicator) is in it.</summary>
     public required string State { get; set; }
     public DateTime UpdatedAt { get; set; }
+    /// <summary>
+    /// The access generation: web chat tokens name it, and /exit and a block raise it, so tokens issued before stop working
+    /// (/forget deletes the row, which ends them all). Written only by that raise, never by a turn's save.
+    /// </summary>
+    public int Generation { get; set; }
 }
 
 /// <summary>A bot message waiting for, or taken by, its channel; the id is the web chat's watermark.</summary>
@@ -80,7 +88,7 @@ public sealed class OutboxMessage
     public long Id { get; set; }
     public required string ConversationKey { get; set; }
     public required string Channel { get; set; }
-    /// <summary>JSON of the message (text and options), or that JSON sealed: see <see cref="PayloadOf"/>.</summary>
+    /// <summary>JSON of the message (text and options), sealed: see <see cref="PayloadOf"/>.</summary>
     public required string Payload { get; set; }
     public DateTime CreatedAt { get; set; }
     /// <summary>Set once a push channel has delivered it; the web chat reads by watermark instead.</summary>
@@ -88,16 +96,15 @@ public sealed class OutboxMessage
     public int Attempts { get; set; }
     public DateTime? NextAttemptAt { get; set; }
 
-    /// <param name="seal">Given for what an operator wrote (personal, sealed like transcripts); the bot's own texts come from content and stay plain, which costs nothing per turn.</param>
-    public static string PayloadOf(Bot.Dialogs.BotMessage message, Sealed? seal)
-    {
-        var json = System.Text.Json.JsonSerializer.Serialize(message, Turns.ConversationService.Json);
-        return seal is null ? json : seal.Seal(json);
-    }
+    /// <summary>
+    /// Sealed, the bot's own texts too: which reply a person got (a result that names sexual exploitation, the rights card)
+    /// says what they answered, and must not be readable from the file or its free pages.
+    /// </summary>
+    public static string PayloadOf(Bot.Dialogs.BotMessage message, Sealed seal) =>
+        seal.Seal(System.Text.Json.JsonSerializer.Serialize(message, Turns.ConversationService.Json));
 
-    /// <summary>Sealed text is base64url, so it never starts with the '{' of plain JSON.</summary>
-    public Bot.Dialogs.BotMessage Message(Sealed secrets) => System.Text.Json.JsonSerializer.Deserialize<Bot.Dialogs.BotMessage>(
-        Payload.StartsWith('{') ? Payload : secrets.Open(Payload), Turns.ConversationService.Json)!;
+    public Bot.Dialogs.BotMessage Message(Sealed secrets) =>
+        System.Text.Json.JsonSerializer.Deserialize<Bot.Dialogs.BotMessage>(secrets.OpenJson(Payload), Turns.ConversationService.Json)!;
 }
 
 /// <summary>Where a push channel sends a conversation's replies (a Telegram chat id, a Bot Framework serviceUrl and ids), as the channel writes it.</summary>

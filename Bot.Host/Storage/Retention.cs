@@ -66,6 +66,7 @@ public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IO
             await db.Addresses.Where(a => idle.Contains(a.Key)).ExecuteDeleteAsync(cancel);
             var conversations = await db.Conversations.Where(c => c.UpdatedAt < idleSince).ExecuteDeleteAsync(cancel);
             var inbound = await db.InboundSeen.Where(s => s.ReceivedAt < now - options.Value.InboundId).ExecuteDeleteAsync(cancel);
+            await db.BlockedConversations.Where(b => b.ExpiresAt <= now).ExecuteDeleteAsync(cancel);
             var tickets = await db.Tickets
                 .Where(t => (t.Status == TicketStatus.Closed || t.Status == TicketStatus.Cancelled) && t.ClosedAt < closedBefore && t.Summary != "")
                 .ToListAsync(cancel);
@@ -75,6 +76,7 @@ public sealed class Retention(TurnWriter writer, Microsoft.Extensions.Options.IO
             }
             swept = new Swept(conversations, replies, inbound, tickets.Count, expired.Count);
         });
+        await writer.CheckpointAsync();   // the erased rows' old pages leave the write-ahead log too
         return swept;
     }
 }

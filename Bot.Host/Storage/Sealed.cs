@@ -4,7 +4,7 @@ namespace Bot.Host.Storage;
 
 /// <summary>
 /// Encrypts what must be stored but must not be readable from the database file alone (clause 31):
-/// raw channel ids and, with operators, what people and operators wrote. The keys live outside the
+/// raw channel ids, the conversation's state, every reply in the outbox and, with operators, what people and operators wrote. The keys live outside the
 /// database (DataProtection:KeyPath).
 /// </summary>
 public sealed class Sealed(IDataProtectionProvider protection)
@@ -14,4 +14,7 @@ public sealed class Sealed(IDataProtectionProvider protection)
     public string Seal(string text) => _protector.Protect(text);
 
     public string Open(string sealedText) => _protector.Unprotect(sealedText);
+
+    /// <summary>Sealed JSON, or JSON from before it was sealed: sealed text is base64url, so it never starts with '{'.</summary>
+    public string OpenJson(string stored) => stored.StartsWith('{') ? stored : Open(stored);
 }

@@ -26,7 +26,7 @@ public static class StorageSetup
         var options = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
         Directory.CreateDirectory(Path.GetFullPath(options.DataPath));
         builder.Services.AddSingleton(options);
-        builder.Services.AddDbContextPool<BotDb>(db => db.UseSqlite(options.ResolvedConnectionString()));
+        builder.Services.AddDbContextPool<BotDb>(db => db.UseBotSqlite(options));
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration("Retention");
         builder.Services.AddHostedService<Retention>();
         return builder;

@@ -32,6 +32,25 @@ public sealed class TurnWriter(IServiceScopeFactory scopes, ILogger<TurnWriter> 
         return Task.CompletedTask;
     });
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TaskCompletionSource<bool>> _checkpoints = new();
+
+    /// <summary>
+    /// After an erasure: copies the write-ahead log into the database and truncates it to nothing (`wal_checkpoint(TRUNCATE)`),
+    /// so the erased rows' old pages are not left in bot.db-wal. Run by the writer between batches (no writer waits on it);
+    /// requests that arrive together share one checkpoint.
+    /// </summary>
+    /// <returns>False when readers kept it from completing within its bound (the next one will).</returns>
+    public Task<bool> CheckpointAsync()
+    {
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _checkpoints.Enqueue(done);
+        if (!_queue.Writer.TryWrite((_ => Task.CompletedTask, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))))
+        {
+            done.TrySetResult(false);   // stopping: closing the last connection checkpoints anyway
+        }
+        return done.Task;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<(Func<BotDb, Task> Apply, TaskCompletionSource Done)>(MaxBatch);
@@ -69,11 +88,68 @@ public sealed class TurnWriter(IServiceScopeFactory scopes, ILogger<TurnWriter> 
                 batch[0].Done.SetException(e);
             }
             batch.Clear();
+            await CheckpointIfAskedAsync();
             if (stoppingToken.IsCancellationRequested && _queue.Reader.Count == 0)
             {
                 break;
             }
         }
+    }
+
+    private async Task CheckpointIfAskedAsync()
+    {
+        if (_checkpoints.IsEmpty)
+        {
+            return;
+        }
+        var waiting = new List<TaskCompletionSource<bool>>();
+        while (_checkpoints.TryDequeue(out var done))
+        {
+            waiting.Add(done);
+        }
+        var truncated = false;
+        try
+        {
+            truncated = await TruncateLogAsync();
+            if (!truncated)
+            {
+                log.LogWarning("The write-ahead log could not be truncated: readers held it; the next checkpoint will");
+            }
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("Checkpoint failed ({Error})", e.GetType().Name);
+            await ResetAsync();
+        }
+        waiting.ForEach(done => done.TrySetResult(truncated));
+    }
+
+    /// <summary>
+    /// A reader that started before the log was copied blocks the truncation until it ends (milliseconds: reads are short),
+    /// so a few tries, bounded in count and time; the writer's connection has no busy handler, so each try answers at once.
+    /// </summary>
+    private async Task<bool> TruncateLogAsync()
+    {
+        var db = await ContextAsync();
+        if (!db.Database.IsSqlite())
+        {
+            return true;
+        }
+        var connection = db.Database.GetDbConnection();
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            await using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+                await using var reader = await command.ExecuteReaderAsync();
+                if (await reader.ReadAsync() && reader.GetInt32(0) == 0)
+                {
+                    return true;
+                }
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(25));
+        }
+        return false;
     }
 
     public override Task StopAsync(CancellationToken cancellationToken)

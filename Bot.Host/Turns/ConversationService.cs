@@ -17,7 +17,7 @@ namespace Bot.Host.Turns;
 /// </summary>
 public sealed class ConversationService(
     IServiceScopeFactory scopes, BotContent content, TimeProvider clock, ConversationLocks locks, TurnWriter writer,
-    OutboxDispatcher outbox, FloodGuard flood, Sealed secrets, IEnumerable<IEscalationObserver> observers,
+    OutboxDispatcher outbox, FloodGuard flood, BlockedConversations blocked, Sealed secrets, Revocations revocations, IEnumerable<IEscalationObserver> observers,
     IEnumerable<ITurnRecorder> recorders, ILogger<ConversationService> log)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -31,7 +31,8 @@ public sealed class ConversationService(
     private readonly ConcurrentDictionary<string, Stored> _cache = new();
 
     /// <summary>What the database holds for a conversation, as far as a turn needs it.</summary>
-    private sealed record Stored(string? State, string? Channel, string? Address, DateTime At);
+    /// <param name="State">The state's JSON, opened.</param>
+    private sealed record Stored(string? State, string? Channel, string? Address, DateTime At, int Generation = 0);
 
     /// <param name="key">The conversation's storage key (never a raw personal id).</param>
     /// <param name="inboundId">The channel's id of this update ("telegram:123"): a repeat is handled once only.</param>
@@ -90,17 +91,20 @@ public sealed class ConversationService(
             }
             _cache.TryRemove(key, out var _);
             outbox.Forget(key);
+            revocations.Revoke(key);
+            await writer.CheckpointAsync();   // acknowledged once the erased pages are gone from the log too
             log.LogInformation("Turn {ConversationKey} erased the conversation", Pseudonym.Of(key));
             return result;
         }
         List<OutboxMessage> replies = result.Effect == TurnEffect.None
             ? [.. result.Messages.Select(m => new OutboxMessage
             {
-                ConversationKey = key, Channel = channel, CreatedAt = now, Payload = OutboxMessage.PayloadOf(m, seal: null),
+                ConversationKey = key, Channel = channel, CreatedAt = now, Payload = OutboxMessage.PayloadOf(m, secrets),
             })]
             : [];
+        var quickExit = result.Effect == TurnEffect.QuickExit;
         var json = JsonSerializer.Serialize(state, Json);
-        var conversation = new ConversationRecord { Key = key, Channel = channel, State = json, UpdatedAt = now };
+        var conversation = new ConversationRecord { Key = key, Channel = channel, State = secrets.Seal(json), UpdatedAt = now };
         var newAddress = address is not null && address != stored.Address
             ? new ChannelAddress { Key = key, Channel = channel, Address = secrets.Seal(address), UpdatedAt = now }
             : null;
@@ -134,12 +138,23 @@ public sealed class ConversationService(
             }
             db.Outbox.AddRange(replies);
             recorded = await RecordAsync(db, turnRecord);
+            if (quickExit)
+            {
+                await db.SaveChangesAsync();   // a first turn's row exists before its generation is raised
+                await LeaveAsync(db, key);
+            }
         });
         if (repeated)
         {
             return null;
         }
-        Cache(key, new Stored(json, channel, address ?? stored.Address, now));
+        Cache(key, new Stored(json, channel, address ?? stored.Address, now, quickExit ? stored.Generation + 1 : stored.Generation));
+        if (quickExit)
+        {
+            outbox.Forget(key);
+            revocations.Revoke(key);
+            await writer.CheckpointAsync();
+        }
         if (recorded)
         {
             TellRecorders();
@@ -178,7 +193,7 @@ public sealed class ConversationService(
         var result = await RunAsync(conversation => act(conversation, state));
         var now = clock.GetUtcNow().UtcDateTime;
         var json = JsonSerializer.Serialize(state, Json);
-        var conversation = new ConversationRecord { Key = key, Channel = stored.Channel, State = json, UpdatedAt = now };
+        var conversation = new ConversationRecord { Key = key, Channel = stored.Channel, State = secrets.Seal(json), UpdatedAt = now };
         var replies = result.Messages.Select(m => new OutboxMessage
         {
             ConversationKey = key, Channel = stored.Channel, CreatedAt = now, Payload = OutboxMessage.PayloadOf(m, secrets),
@@ -199,6 +214,56 @@ public sealed class ConversationService(
     /// <inheritdoc cref="ActAsync(string, Func{Conversation, ConversationState, Task{TurnResult}}, CancellationToken)"/>
     public Task<TurnResult?> ActAsync(string key, Func<Conversation, ConversationState, TurnResult> act, CancellationToken cancel = default) =>
         ActAsync(key, (conversation, state) => Task.FromResult(act(conversation, state)), cancel);
+
+    /// <summary>
+    /// Quick exit: whoever picks the phone up next, or copied the token from it, finds nothing to read. The replies waiting
+    /// for the conversation (an operator's too) are deleted and tokens issued before stop working.
+    /// </summary>
+    private static async Task LeaveAsync(BotDb db, string key)
+    {
+        await db.Outbox.Where(m => m.ConversationKey == key).ExecuteDeleteAsync();
+        await RaiseGenerationAsync(db, key);
+    }
+
+    private static Task<int> RaiseGenerationAsync(BotDb db, string key) =>
+        db.Conversations.Where(c => c.Key == key).ExecuteUpdateAsync(u => u.SetProperty(c => c.Generation, c => c.Generation + 1));
+
+    /// <summary>
+    /// Ends every token issued for the conversation (an operator's block), with the caller's own changes in the same commit.
+    /// Under the conversation's lock, so no turn caches the generation from before.
+    /// </summary>
+    /// <param name="alongside">The caller's changes (the block's row and audit entry); false from it means nothing to do.</param>
+    public async Task<bool> RevokeAsync(string key, Func<BotDb, Task<bool>> alongside, CancellationToken cancel = default)
+    {
+        var revoked = false;
+        using (await locks.EnterAsync(key, cancel))
+        {
+            await writer.WriteAsync(async db =>
+            {
+                revoked = await alongside(db) && await RaiseGenerationAsync(db, key) >= 0;
+            });
+            if (revoked && _cache.TryGetValue(key, out var cached))
+            {
+                Cache(key, cached with { Generation = cached.Generation + 1 });
+            }
+        }
+        if (revoked)
+        {
+            revocations.Revoke(key);
+        }
+        return revoked;
+    }
+
+    /// <summary>The access generation tokens must name, or null when there is no such conversation (never started, or forgotten).</summary>
+    public async ValueTask<int?> GenerationAsync(string key, CancellationToken cancel)
+    {
+        var stored = await StoredAsync(key, cancel);
+        return stored.State is null ? null : stored.Generation;
+    }
+
+    /// <summary>The conversation's state as stored (a copy: changes go through turns), or null.</summary>
+    public async ValueTask<ConversationState?> StateAsync(string key, CancellationToken cancel) =>
+        (await StoredAsync(key, cancel)).State is { } json ? JsonSerializer.Deserialize<ConversationState>(json, Json) : null;
 
     private async ValueTask<Stored> StoredAsync(string key, CancellationToken cancel) =>
         _cache.TryGetValue(key, out var cached) && clock.GetUtcNow().UtcDateTime - cached.At < CacheLifetime ? cached : await LoadAsync(key, cancel);
@@ -230,7 +295,8 @@ public sealed class ConversationService(
         }
     }
 
-    private static bool IsLeaving(UserTurn turn) =>
+    /// <summary>/exit or /forget: let through a flood limit and a block, so whoever holds the phone can always leave and erase.</summary>
+    public static bool IsLeaving(UserTurn turn) =>
         turn.Option is null && turn.Text?.Trim().Split(' ', '@')[0].ToLowerInvariant() is "/exit" or "/forget";
 
     /// <summary>Configured machines, reused: one turn at a time each.</summary>
@@ -262,10 +328,11 @@ public sealed class ConversationService(
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
         var conversation = await ConversationOf(db, key);
         var address = conversation is null ? null : await ChannelAddress.SealedOf(db, key);   // no conversation, no address (erased together)
-        return new Stored(conversation?.State, conversation?.Channel, address is null ? null : secrets.Open(address), clock.GetUtcNow().UtcDateTime);
+        return new Stored(conversation is null ? null : secrets.OpenJson(conversation.State), conversation?.Channel,
+            address is null ? null : secrets.Open(address), clock.GetUtcNow().UtcDateTime, conversation?.Generation ?? 0);
     }
 
-    /// <summary>/forget: nothing of the conversation stays but the update's id, so a re-delivered /forget stays handled.</summary>
+    /// <summary>/forget: nothing of the conversation stays but the update's id, so a re-delivered /forget stays handled; a block ends.</summary>
     /// <returns>False when the update was handled before: nothing was erased again.</returns>
     private async Task<bool> EraseAsync(TurnRecord turn, string? inboundId)
     {
@@ -283,11 +350,13 @@ public sealed class ConversationService(
             await db.Outbox.Where(m => m.ConversationKey == key).ExecuteDeleteAsync();
             await db.Addresses.Where(a => a.Key == key).ExecuteDeleteAsync();
             await db.Conversations.Where(c => c.Key == key).ExecuteDeleteAsync();
+            await db.BlockedConversations.Where(b => b.Key == key).ExecuteDeleteAsync();   // a block ends with the conversation
         });
         if (repeated)
         {
             return false;
         }
+        blocked.Remove(key);
         if (recorded)
         {
             TellRecorders();

@@ -5,7 +5,7 @@ namespace Bot.Host.Turns;
 
 /// <summary>
 /// The keyed hash under which a person's channel id appears in logs and storage keys: stable for one
-/// deployment, useless without its key (Privacy:PseudonymKey, or a random key kept in the data folder).
+/// deployment, useless without its key (Privacy:PseudonymKey, or a random key kept in the key folder, DataProtection:KeyPath).
 /// </summary>
 public static class Pseudonym
 {
@@ -20,8 +20,14 @@ public static class Pseudonym
         }
         if (!File.Exists(keyFile))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(keyFile)!);
-            File.WriteAllBytes(keyFile, RandomNumberGenerator.GetBytes(32));
+            Storage.KeyStorage.PrivateFolder(Path.GetDirectoryName(keyFile)!);
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                create.UnixCreateMode = Storage.KeyStorage.FileMode;   // 0600 from the first byte
+            }
+            using var file = new FileStream(keyFile, create);
+            file.Write(RandomNumberGenerator.GetBytes(32));
         }
         _key = File.ReadAllBytes(keyFile);
     }

@@ -43,7 +43,7 @@ public class OperatorConsoleBrowserTests(ITestOutputHelper output)
         await console.Locator("#claim").ClickAsync();
         await ReadUntilAsync(chat, t => t.StartsWith(En.Text("operator.joined.hotline").Split(':')[0], StringComparison.Ordinal));
         await chat.SayAsync("<script>alert(1)</script>");
-        await Assertions.Expect(console.Locator("#messages .message.user")).ToHaveTextAsync("<script>alert(1)</script>");
+        await Assertions.Expect(console.Locator("#messages .message.user .text")).ToHaveTextAsync("<script>alert(1)</script>");
         Assert.Equal(0, await console.Locator("#messages script").CountAsync());
 
         await console.Locator("#reply").FillAsync("Hello, I am Dana. Are you safe?");

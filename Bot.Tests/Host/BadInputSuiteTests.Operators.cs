@@ -147,7 +147,7 @@ public partial class BadInputSuiteTests
         (string Action, string? Field, int Limit)[] endpoints =
         [
             ("claim", null, 0), ("messages", "text", 4000), ("notes", "text", 4000), ("transfer", "note", 4000), ("refer", "to", 200),
-            ("safe-place", null, 0), ("end", null, 0), ("close", "outcome", 2000), ("block", null, 0),
+            ("safe-place", null, 0), ("end", null, 0), ("close", "disposition", 32), ("block", "reason", 4000),
         ];
         foreach (var (action, field, limit) in endpoints)
         {

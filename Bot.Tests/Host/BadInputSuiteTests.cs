@@ -34,6 +34,10 @@ public sealed class BadInputHost : IAsyncLifetime
         settings["Telegram:PerChatPerSecond"] = "50";
         settings["Telegram:PerChatBurst"] = "20";
         settings["Telegram:PerChatPerMinute"] = "6000";
+        // Hundreds of hostile sign-ins from one address: the answers to their content are under test here, not the limits.
+        settings["Operators:SignIn:PerAddressPerMinute"] = "100000";
+        settings["Operators:SignIn:FailuresBeforeBackoff"] = "100000";
+        settings["Operators:SignIn:FailuresBeforeLockout"] = "100000";
         Host = await HostProcess.StartAsync(settings: settings);
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace Bot.Tests.Host;
 
@@ -13,7 +14,13 @@ public sealed class HostProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
     public string DataPath { get; }
+    /// <summary>The keys, beside the data folder and not in it (Production refuses keys under the data path).</summary>
+    public string KeyPath { get; }
     public HttpClient Http { get; }
+
+    /// <summary>Opens what the host sealed, with its keys: for tests that look inside the database.</summary>
+    public Bot.Host.Storage.Sealed Secrets() => new(Microsoft.AspNetCore.DataProtection.DataProtectionProvider.Create(new DirectoryInfo(KeyPath),
+        protection => protection.SetApplicationName("bot")));
 
     /// <summary>Everything the host wrote to its console (the log), for leak checks.</summary>
     public string Output
@@ -24,6 +31,7 @@ public sealed class HostProcess : IAsyncDisposable
     private HostProcess(string[] program, string dataPath, int port, IReadOnlyDictionary<string, string> settings)
     {
         DataPath = dataPath;
+        KeyPath = settings.TryGetValue("DataProtection:KeyPath", out var keys) ? keys : dataPath.TrimEnd('/') + "-keys";
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, program[0]), .. program[1..], "--urls", BaseAddress.ToString().TrimEnd('/')])
         {
@@ -35,6 +43,7 @@ public sealed class HostProcess : IAsyncDisposable
         start.Environment["Storage__DataPath"] = dataPath;
         // Plain HTTP on loopback: Secure cookies would never come back (a test through the TLS proxy leaves the default on).
         start.Environment["Operators__SecureCookiesOnly"] = "false";
+        start.Environment["DataProtection__KeyPath"] = KeyPath;
         foreach (var (key, value) in settings)
         {
             // An empty value leaves the host's own default (e.g. Secure cookies, behind the TLS proxy).

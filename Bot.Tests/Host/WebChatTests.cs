@@ -108,7 +108,7 @@ public class WebChatTests
         Assert.Equal(En.Text("privacy.ask"), WebChatClient.Text(replies[^1]));
         await using var db = Open(host);
         Assert.Empty(await db.Tickets.ToListAsync());
-        Assert.Contains("\"step\":\"Privacy\"", (await db.Conversations.SingleAsync()).State, StringComparison.Ordinal);
+        Assert.Contains("\"step\":\"Privacy\"", host.Secrets().OpenJson((await db.Conversations.SingleAsync()).State), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -172,7 +172,7 @@ public class WebChatTests
         Assert.Equal(20, replies.Count(r => WebChatClient.Text(r) == En.Text("help.text")));
         // Each turn showed a fresh prompt number: 1 greeting + 20 turns, none overwritten by a concurrent one.
         await using var db = Open(host);
-        Assert.Contains("\"prompt\":21", (await db.Conversations.SingleAsync()).State, StringComparison.Ordinal);
+        Assert.Contains("\"prompt\":21", host.Secrets().OpenJson((await db.Conversations.SingleAsync()).State), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -209,7 +209,8 @@ public class WebChatTests
         }
         await host.KillAsync();
         var stored = string.Concat(Directory.GetFiles(host.DataPath, "bot.db*").Select(f => System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(f))));
-        Assert.Contains(En.Text("input.choose"), stored, StringComparison.Ordinal);   // the replies are there: we read the right files
+        Assert.Contains(chat.ConversationId, stored, StringComparison.Ordinal);   // the conversation is there: we read the right files
+        Assert.DoesNotContain(En.Text("input.choose"), stored, StringComparison.Ordinal);   // replies are sealed too
         Assert.All(typed, text => Assert.DoesNotContain(text, stored, StringComparison.Ordinal));
     }
 

@@ -16,6 +16,8 @@ public sealed class TelegramOptions
     public string? WebhookSecret { get; set; }
     /// <summary>The operators' group that gets a one-line alert for each escalation (optional).</summary>
     public long? OperatorChatId { get; set; }
+    /// <summary>The language of that alert: kk, ru or en.</summary>
+    public string OperatorChatLanguage { get; set; } = "kk";
     /// <summary>Telegram asks for about one message per second in a chat and 30 per second overall.</summary>
     public double PerChatPerSecond { get; set; } = 1;
     public int PerChatBurst { get; set; } = 3;
@@ -71,6 +73,10 @@ public sealed partial class TelegramOptionsValidator : IValidateOptions<Telegram
         if (options.PerChatPerSecond <= 0 || options.PerChatBurst < 1 || options.PerSecond < 1 || options.PerChatPerMinute < 1)
         {
             errors.Add("Telegram:PerChatPerSecond, Telegram:PerChatBurst, Telegram:PerChatPerMinute and Telegram:PerSecond must be positive.");
+        }
+        if (options.OperatorChatLanguage is not ("kk" or "ru" or "en"))
+        {
+            errors.Add("Telegram:OperatorChatLanguage must be kk, ru or en.");
         }
         if (options.PollingTimeout is < 0 or > 50)
         {

@@ -142,12 +142,15 @@ public sealed class TelegramStartup(ITelegramBotClient bot, BotContent content, 
 }
 
 /// <summary>One line in the operators' group per escalation: no answers, no personal data.</summary>
-public sealed class OperatorAlerts(TelegramSender sender, IOptions<TelegramOptions> options, ILogger<OperatorAlerts> log) : IEscalationObserver
+public sealed class OperatorAlerts(TelegramSender sender, IOptions<TelegramOptions> options, BotContent content, ILogger<OperatorAlerts> log)
+    : IEscalationObserver
 {
     public async Task EscalatedAsync(string conversationKey, EscalationRequest escalation, CancellationToken cancel)
     {
-        var line = $"New escalation {escalation.Id}: urgency {(escalation.Urgent ? "URGENT" : escalation.Level.ToString())}, " +
-                   $"to {escalation.Destination}, minor {(escalation.Minor ? "yes" : "no")}";
+        var pack = content[options.Value.OperatorChatLanguage];
+        var line = pack.Operator("alert.telegram", ("id", escalation.Id.ToString()[..8]),
+            ("level", pack.Operator("level." + (escalation.Urgent ? nameof(Level.Urgent) : escalation.Level.ToString()))),
+            ("team", pack.Operator("team." + escalation.Destination)), ("minor", pack.Operator(escalation.Minor ? "alert.yes" : "alert.no")));
         try
         {
             await sender.SendDirectAsync(options.Value.OperatorChatId!.Value, new BotMessage(line, []), cancel, alert: true);

@@ -3,7 +3,6 @@ using Bot.Content;
 using Bot.Dialogs;
 using Bot.Host.Storage;
 using Bot.Host.Turns;
-using Microsoft.EntityFrameworkCore;
 using Telegram.Bot;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
@@ -16,7 +15,7 @@ namespace Bot.Host.Channels.Telegram;
 /// </summary>
 public sealed class UpdateHandler(
     ConversationService conversations, TelegramSender sender, ITelegramBotClient bot, BotContent content,
-    IServiceScopeFactory scopes, ConversationLocks locks, TurnWriter writer, TimeProvider clock, ILogger<UpdateHandler> log)
+    ConversationLocks locks, TurnWriter writer, TimeProvider clock, ILogger<UpdateHandler> log)
 {
     private const int MaxTextLength = 4096;
 
@@ -135,11 +134,7 @@ public sealed class UpdateHandler(
             {
                 return;
             }
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-            var state = await db.Conversations.AsNoTracking().Where(c => c.Key == key).Select(c => c.State).FirstOrDefaultAsync(cancel);
-            language = state is null ? null
-                : System.Text.Json.JsonSerializer.Deserialize<ConversationState>(state, ConversationService.Json)?.Language;
+            language = (await conversations.StateAsync(key, cancel))?.Language;
         }
         language ??= BotContent.LanguageCodes.FirstOrDefault(code =>
             message.From?.LanguageCode?.StartsWith(code, StringComparison.OrdinalIgnoreCase) == true) ?? "kk";

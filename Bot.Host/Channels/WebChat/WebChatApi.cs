@@ -16,6 +16,10 @@ public sealed class WebChatOptions
     /// <summary>Where the quick-exit button leaves for: a neutral site.</summary>
     public string ExitUrl { get; set; } = "https://www.google.com/search?q=weather";
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+    /// <summary>No token of a conversation lives longer than this after its first, however often it is refreshed.</summary>
+    public TimeSpan TokenMaxAge { get; set; } = TimeSpan.FromHours(8);
+    /// <summary>Memory for all conversations' echoes together.</summary>
+    public long EchoBudgetBytes { get; set; } = 8 * 1024 * 1024;
 }
 
 /// <summary>
@@ -54,26 +58,20 @@ public static class WebChatApi
         return app;
     }
 
-    private static async Task<IResult> StartConversation(HttpContext http, ConversationService conversations, Tokens tokens, BotDb db)
+    private static async Task<IResult> StartConversation(HttpContext http, ConversationService conversations, Tokens tokens)
     {
-        var locale = await StartLocaleAsync(http);
         // Direct Line clients (botframework-directlinejs, Web Chat) start with a token from /tokens/generate:
-        // that token names a conversation already started, which they then open here.
+        // that token names a conversation already started, which they then open here. One that was forgotten stays gone.
         if (http.Request.Headers.Authorization.Count > 0)
         {
-            if (tokens.Authorize(http, id: null) is not { } own)
-            {
-                return TypedResults.Unauthorized();
-            }
-            if (!await db.Conversations.AnyAsync(c => c.Key == own, http.RequestAborted))
-            {
-                await conversations.HandleAsync(own, Channel, UserTurn.Typed("/start", locale), cancel: http.RequestAborted);
-            }
-            return TypedResults.Created($"/v3/directline/conversations/{own}", tokens.Issue(own));
+            return await tokens.AuthorizeAsync(http, id: null) is { } own
+                ? TypedResults.Created($"/v3/directline/conversations/{own.ConversationId}", tokens.Issue(own))
+                : TypedResults.Unauthorized();
         }
+        var locale = await StartLocaleAsync(http);
         var id = Base64Url(RandomNumberGenerator.GetBytes(16));
         await conversations.HandleAsync(id, Channel, UserTurn.Typed("/start", locale), cancel: http.RequestAborted);
-        return TypedResults.Created($"/v3/directline/conversations/{id}", tokens.Issue(id));
+        return TypedResults.Created($"/v3/directline/conversations/{id}", tokens.IssueFirst(id));
     }
 
     /// <summary>The locale of Direct Line's conversationStartProperties, else the browser's Accept-Language.</summary>
@@ -98,16 +96,18 @@ public static class WebChatApi
     }
 
     /// <summary>Direct Line's reconnect: a fresh token for the caller's own conversation.</summary>
-    private static IResult Reconnect(string id, HttpContext http, Tokens tokens) =>
-        tokens.Authorize(http, id) is null ? TypedResults.Unauthorized() : TypedResults.Ok(tokens.Issue(id));
+    private static async Task<IResult> Reconnect(string id, HttpContext http, Tokens tokens) =>
+        await tokens.AuthorizeAsync(http, id) is { } grant ? TypedResults.Ok(tokens.Issue(grant)) : TypedResults.Unauthorized();
 
-    private static IResult RefreshToken(HttpContext http, Tokens tokens) =>
-        tokens.Authorize(http, id: null) is { } id ? TypedResults.Ok(tokens.Issue(id)) : TypedResults.Unauthorized();
+    private static async Task<IResult> RefreshToken(HttpContext http, Tokens tokens) =>
+        await tokens.AuthorizeAsync(http, id: null) is { } grant ? TypedResults.Ok(tokens.Issue(grant)) : TypedResults.Unauthorized();
 
     private static async Task<IResult> PostActivity(string id, HttpContext http, ConversationService conversations, Tokens tokens, FinalReplies finals,
-        Echoes echoes, BotDb db)
+        Echoes echoes, BlockedConversations blocked, BotDb db)
     {
-        if (tokens.Authorize(http, id) is null)
+        var authorized = await tokens.AuthorizeAsync(http, id) is not null;
+        // A block ends the conversation's tokens, but whoever holds the phone can still leave and erase (/exit, /forget).
+        if (!authorized && !(blocked.Contains(id) && tokens.Read(http, id) is not null))
         {
             return TypedResults.Unauthorized();
         }
@@ -115,6 +115,10 @@ public static class WebChatApi
         if (error is not null)
         {
             return error;
+        }
+        if (!authorized && !(activity!.Type == "message" && ConversationService.IsLeaving(ToTurn(activity))))
+        {
+            return TypedResults.Unauthorized();
         }
         var activityId = $"{id}|u{Base64Url(RandomNumberGenerator.GetBytes(6))}";
         if (activity!.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("clientActivityID", out _))
@@ -131,7 +135,15 @@ public static class WebChatApi
         if (result!.Effect != TurnEffect.None)
         {
             echoes.Forget(id);
-            finals.Keep(id, result.Messages);
+        }
+        if (result.Effect == TurnEffect.Forget)
+        {
+            finals.Keep(id, result.Messages);   // the page shows that all is erased; a quick exit's page has already left
+        }
+        if (result.Effect == TurnEffect.QuickExit)
+        {
+            // Whatever the page kept in this browser (cache, storage) goes too, even if its script could not wipe it.
+            http.Response.Headers["Clear-Site-Data"] = "\"cache\", \"storage\"";
         }
         return TypedResults.Ok(new { id = activityId });
     }
@@ -139,9 +151,16 @@ public static class WebChatApi
     private static async Task<IResult> GetActivities(string id, string? watermark, HttpContext http, BotDb db, Tokens tokens, FinalReplies finals,
         Echoes echoes, Sealed secrets)
     {
-        if (tokens.Authorize(http, id) is null)
+        if (await tokens.AuthorizeAsync(http, id) is null)
         {
-            return TypedResults.Unauthorized();
+            // After /forget the conversation is gone and its tokens with it; its own token may read the last words once.
+            return tokens.Read(http, id) is not null && finals.Take(id) is { Count: > 0 } last
+                ? TypedResults.Ok(new
+                {
+                    activities = last.Select((m, i) => ToActivity(id, "f" + i.ToString(CultureInfo.InvariantCulture), DateTime.UtcNow, m)).ToList(),
+                    watermark,
+                })
+                : TypedResults.Unauthorized();
         }
         // The watermark is the last reply's outbox id, then ".n" once echoes were read: n is the last echo seen.
         var parts = (watermark ?? "").Split('.');
@@ -155,7 +174,6 @@ public static class WebChatApi
         var echoed = echoes.After(id, echoesSeen);
         var activities = replies.Concat(echoed.Select(x => (Position: x.AfterReply, Order: x.Sequence, x.Activity)))
             .OrderBy(x => x.Position).ThenBy(x => x.Order).Select(x => x.Activity)
-            .Concat(finals.Take(id).Select((m, i) => ToActivity(id, "f" + i.ToString(CultureInfo.InvariantCulture), DateTime.UtcNow, m)))
             .ToList();
         var next = (rows.Count > 0 ? rows[^1].Id : after).ToString(CultureInfo.InvariantCulture);
         var lastEcho = echoed.Count > 0 ? echoed[^1].Sequence : echoesSeen;
@@ -191,40 +209,8 @@ public static class WebChatApi
     internal static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-/// <summary>Short-lived per-conversation tokens: one conversation's token cannot read another's activities.</summary>
-public sealed class Tokens(IDataProtectionProvider protection, Microsoft.Extensions.Options.IOptions<WebChatOptions> options)
-{
-    private readonly ITimeLimitedDataProtector _protector = protection.CreateProtector("webchat-token").ToTimeLimitedDataProtector();
-
-    public object Issue(string conversationId) => new
-    {
-        conversationId,
-        token = _protector.Protect(conversationId, options.Value.TokenLifetime),
-        expires_in = (int)options.Value.TokenLifetime.TotalSeconds,
-    };
-
-    /// <summary>The conversation the bearer token belongs to, or null; with an id, it must be that one.</summary>
-    public string? Authorize(HttpContext http, string? id)
-    {
-        var header = http.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
-        {
-            return null;
-        }
-        try
-        {
-            var owner = _protector.Unprotect(header["Bearer ".Length..].Trim());
-            return id is null || owner == id ? owner : null;
-        }
-        catch (CryptographicException)
-        {
-            return null;
-        }
-    }
-}
-
 /// <summary>
-/// The last words after /exit or /forget, when nothing of the conversation may stay in the database:
+/// The last words after /forget, when nothing of the conversation may stay in the database:
 /// kept in memory for the next poll only.
 /// </summary>
 public sealed class FinalReplies
@@ -243,64 +229,4 @@ public sealed class FinalReplies
     }
 
     public IReadOnlyList<BotMessage> Take(string id) => _replies.TryRemove(id, out var messages) ? messages : [];
-}
-
-/// <summary>
-/// The user's own activities read back (Direct Line echoes them; Web Chat waits for the echo to mark a message sent).
-/// Memory only, for minutes: what a person typed never reaches the database or the logs.
-/// </summary>
-public sealed class Echoes(TimeProvider clock)
-{
-    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
-    private const int PerConversation = 20;
-    private const int Conversations = 10_000;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, List<(long AfterReply, long Sequence, DateTimeOffset At, Activity Activity)>> _echoes = [];
-    // One counter for all conversations, starting from the clock, so a watermark from before a restart hides no new echo.
-    private long _sequence = clock.GetUtcNow().ToUnixTimeMilliseconds();
-
-    public void Add(string id, long afterReply, Activity activity)
-    {
-        lock (_gate)
-        {
-            if (_echoes.Count >= Conversations && !_echoes.ContainsKey(id))
-            {
-                _echoes.Clear();
-            }
-            var list = _echoes.TryGetValue(id, out var existing) ? existing : _echoes[id] = [];
-            list.Add((afterReply, ++_sequence, clock.GetUtcNow(), activity));
-            if (list.Count > PerConversation)
-            {
-                list.RemoveAt(0);
-            }
-        }
-    }
-
-    /// <summary>The echoes after the <paramref name="seen"/>th; those already read (and old ones) are let go.</summary>
-    public IReadOnlyList<(long AfterReply, long Sequence, Activity Activity)> After(string id, long seen)
-    {
-        lock (_gate)
-        {
-            if (!_echoes.TryGetValue(id, out var list))
-            {
-                return [];
-            }
-            var now = clock.GetUtcNow();
-            list.RemoveAll(e => e.Sequence <= seen || now - e.At > Lifetime);
-            if (list.Count == 0)
-            {
-                _echoes.Remove(id);
-            }
-            return list.Select(e => (e.AfterReply, e.Sequence, e.Activity)).ToList();
-        }
-    }
-
-    /// <summary>Quick exit and /forget: nothing of the conversation stays, in memory either.</summary>
-    public void Forget(string id)
-    {
-        lock (_gate)
-        {
-            _echoes.Remove(id);
-        }
-    }
 }

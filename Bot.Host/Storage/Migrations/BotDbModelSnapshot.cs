@@ -50,6 +50,10 @@ namespace Bot.Host.Storage.Migrations
                         .HasMaxLength(1)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Language")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("INTEGER");
 
@@ -138,6 +142,10 @@ namespace Bot.Host.Storage.Migrations
                     b.Property<string>("Destination")
                         .IsRequired()
                         .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Disposition")
+                        .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("EndedAt")
@@ -302,6 +310,9 @@ namespace Bot.Host.Storage.Migrations
                     b.Property<Guid>("TicketId")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Transfer")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("TicketId");
@@ -342,6 +353,9 @@ namespace Bot.Host.Storage.Migrations
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Generation")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -447,7 +461,16 @@ namespace Bot.Host.Storage.Migrations
                     b.Property<DateTime>("BlockedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Key");
+
+                    b.HasIndex("ExpiresAt");
 
                     b.ToTable("BlockedConversations");
                 });

@@ -51,6 +51,33 @@ public static class OperatorHarness
         return client;
     }
 
+    /// <summary>
+    /// A client whose connections come from another loopback address (127.0.0.2 …): another client as the host sees it, for
+    /// limits kept per address.
+    /// </summary>
+    public static HttpClient FromAddress(HostProcess host, string localAddress, CookieContainer? cookies = null) =>
+        new(new SocketsHttpHandler
+        {
+            CookieContainer = cookies ?? new CookieContainer(),
+            AllowAutoRedirect = false,
+            ConnectCallback = async (context, cancel) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(IPAddress.Parse(localAddress), 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancel);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        })
+        { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
     /// <summary>Fetches the signed-in operator's antiforgery token and sends it with every request, as the console's script does.</summary>
     public static async Task UseAntiforgeryAsync(HttpClient client)
     {

@@ -10,6 +10,25 @@ namespace Bot.Tests.Host.Operators;
 public class OperatorTests
 {
     [Fact]
+    public async Task The_queue_lists_triage_fields_only_and_each_listed_ticket_is_audited_once_per_operator()
+    {
+        await using var host = await HostProcess.StartAsync();
+        await ConsentAsync(host);
+        using var hotline = await OperatorAsync(host, "aigerim");
+        var listed = await WaitForTicketAsync(hotline);
+        await TicketsAsync(hotline);
+        // Level, flags, clocks, language, team, channel: nothing the person answered or said, no consent wording.
+        Assert.Equal(
+            ["abroad", "channel", "claimedAt", "createdAt", "destination", "endedAt", "firstResponseAt", "firstResponseDue", "flags", "gender", "id",
+                "language", "level", "minor", "operatorId", "operatorName", "queuedAt", "referralDue", "safePlaceDue", "status", "urgent"],
+            listed.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        var id = listed.GetProperty("id").GetString();
+        var audit = (await hotline.GetFromJsonAsync<JsonElement>($"api/operator/tickets/{id}")).GetProperty("audit").EnumerateArray()
+            .Select(a => (a.GetProperty("actor").GetString(), a.GetProperty("action").GetString())).ToList();
+        Assert.Equal([("system", "created"), ("aigerim", "listed"), ("aigerim", "viewed")], audit);
+    }
+
+    [Fact]
     public async Task A_hand_over_runs_from_consent_to_the_menu_and_the_ticket_records_exactly_what_happened()
     {
         await using var host = await HostProcess.StartAsync();
@@ -19,7 +38,8 @@ public class OperatorTests
         var id = ticket.GetProperty("id").GetString();
         Assert.Equal("New", ticket.GetProperty("status").GetString());
         Assert.Equal("Woman", ticket.GetProperty("gender").GetString());
-        Assert.StartsWith("en-", ticket.GetProperty("consentVersion").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("en-", (await hotline.GetFromJsonAsync<JsonElement>($"api/operator/tickets/{id}")).GetProperty("ticket")
+            .GetProperty("consentVersion").GetString(), StringComparison.Ordinal);
 
         using (var claim = await hotline.PostAsync($"api/operator/tickets/{id}/claim", null))
         {
@@ -40,16 +60,17 @@ public class OperatorTests
         Assert.Equal(RightsCardPages.Page(En, 0), after[1]);
         Assert.Equal(En.Text("menu.ask"), after[^1]);
         Assert.Contains(WebChatClient.Options(chat.LastPrompt), o => o.Title == En.Text("button.start-again"));
-        (await hotline.PostAsJsonAsync($"api/operator/tickets/{id}/close", new { outcome = "referred to shelter" })).EnsureSuccessStatusCode();
+        (await hotline.PostAsJsonAsync($"api/operator/tickets/{id}/close", new { disposition = "referred-to-provider", outcome = "referred to shelter" })).EnsureSuccessStatusCode();
 
         var detail = await hotline.GetFromJsonAsync<JsonElement>($"api/operator/tickets/{id}");
         Assert.Equal("Closed", detail.GetProperty("ticket").GetProperty("status").GetString());
         Assert.Equal("referred to shelter", detail.GetProperty("ticket").GetProperty("outcome").GetString());
+        Assert.Equal("referred-to-provider", detail.GetProperty("ticket").GetProperty("disposition").GetString());
         Assert.Equal(
             [("user", "I am at the station"), ("operator", "Are you safe right now?"), ("user", "Yes, for now")],
             detail.GetProperty("messages").EnumerateArray().Select(m => (m.GetProperty("from").GetString(), m.GetProperty("text").GetString())));
         Assert.Equal(
-            [("system", "created"), ("aigerim", "claimed"), ("user", "user-message"), ("aigerim", "operator-message"), ("user", "user-message"),
+            [("system", "created"), ("aigerim", "listed"), ("aigerim", "viewed"), ("aigerim", "claimed"), ("user", "user-message"), ("aigerim", "operator-message"), ("user", "user-message"),
                 ("aigerim", "ended"), ("aigerim", "closed"), ("aigerim", "viewed")],
             detail.GetProperty("audit").EnumerateArray().Select(a => (a.GetProperty("actor").GetString(), a.GetProperty("action").GetString())));
         Assert.DoesNotContain("I am at the station", host.Output, StringComparison.Ordinal);   // never logged

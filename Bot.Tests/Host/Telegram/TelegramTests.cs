@@ -58,7 +58,10 @@ public class TelegramTests
         Assert.Contains(api.Calls("editMessageText"), c => ((string)c.Body["text"]!).EndsWith("› " + En.Text("button.continue"), StringComparison.Ordinal)
             && c.Body["reply_markup"] is null);
         var alert = await TelegramUser.WaitAsync(() => api.Sent(-1009876).SingleOrDefault());
-        Assert.Equal($"New escalation {escalation.Id}: urgency {escalation.Level}, to Hotline, minor no", TelegramUser.Text(alert));
+        // In the group's language (Kazakh unless Telegram:OperatorChatLanguage says otherwise), no answers, no personal data.
+        var kk = TestContent.Content["kk"];
+        Assert.Equal($"Жаңа өтініш {escalation.Id.ToString()[..8]}: {kk.Operator("level." + escalation.Level)}, кімге: {kk.Operator("team.Hotline")}, 18-ге толмаған: жоқ",
+            TelegramUser.Text(alert));
         // The command menu in each language and the default one.
         var menus = api.Calls("setMyCommands");
         Assert.Equal(["", "en", "kk", "ru"], menus.Select(c => (string?)c.Body["language_code"] ?? "").Order().ToArray());
