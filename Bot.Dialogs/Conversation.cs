@@ -1,5 +1,6 @@
 using Bot.Content;
 using Stateless;
+using ScreeningFlow = Bot.Dialogs.Screening.Screening;
 
 namespace Bot.Dialogs;
 
@@ -14,8 +15,8 @@ public sealed partial class Conversation
     public enum Trigger
     {
         // Buttons, in the order they are shown.
-        Choose, Continue, ChangeLanguage, Danger, Doctor, Safe, TalkNow, Questions, Self, Witness, RightsOnly,
-        Under18, Adult, InKazakhstan, Abroad, Yes, No, NotSure, Skip, Stop, Talk, Rights, NotNow, Next, Foreigners,
+        Choose, Toggle, Continue, ChangeLanguage, Danger, Doctor, Safe, TalkNow, Questions, Self, Witness, RightsOnly,
+        Under18, Adult, InKazakhstan, Abroad, Yes, No, NotSure, Done, Skip, Stop, Talk, Rights, NotNow, Next, Foreigners,
         Woman, Man, NoPreference, Hotline, Police, Agree, Disagree, Cancel, StartAgain, Menu,
         // Commands, typed or from a channel's menu; never shown as buttons.
         StartCommand, RightsCommand, TalkCommand, LanguageCommand,
@@ -33,6 +34,8 @@ public sealed partial class Conversation
     private string? _forOperator;
     // The line the waiting prompt carries this turn instead of its usual one (what just happened while waiting).
     private string? _waitingLine;
+    // A tap on a "tap all that apply" screen: the prompt that follows redraws the one on screen.
+    private bool _redraw;
 
     /// <remarks>Not thread-safe: one turn at a time per instance.</remarks>
     public Conversation(BotContent content, TimeProvider clock)
@@ -92,7 +95,7 @@ public sealed partial class Conversation
     private static TurnResult Nothing => new([], TurnEffect.None, null);
 
     private void Begin(ConversationState state) =>
-        (_state, _messages, _escalation, _forOperator, _waitingLine, _link) = (state, [], null, null, null, null);
+        (_state, _messages, _escalation, _forOperator, _waitingLine, _link, _redraw) = (state, [], null, null, null, null, false);
 
     private static readonly Trigger[] Buttons = Enum.GetValues<Trigger>().Where(t => t < Trigger.StartCommand).ToArray();
 
@@ -105,7 +108,16 @@ public sealed partial class Conversation
         var offers = new List<Offer>();
         foreach (var trigger in permitted)
         {
-            if (trigger != Trigger.Choose)
+            if (trigger == Trigger.Toggle)
+            {
+                offers.AddRange(ToggleOffers());
+            }
+            else if (trigger == Trigger.Done)
+            {
+                // Nothing ticked: the same move reads "None of these".
+                offers.Add(new Offer(trigger, "done", Pack.Text(_state.Ticked.Count == 0 ? "button.none" : "button.done")));
+            }
+            else if (trigger != Trigger.Choose)
             {
                 if (!(_state.Step == Step.Destination && SaidMinor && _state.Role != Dialogs.Role.Witness && trigger == Trigger.Hotline))
                 {
@@ -115,10 +127,6 @@ public sealed partial class Conversation
             else if (_state.Step == Step.Language)
             {
                 offers.AddRange(LanguageOffers());
-            }
-            else if (_state.Step == Step.Screening)
-            {
-                offers.AddRange(ScreeningChoiceOffers());
             }
             else if (_state.Step == Step.Contact)
             {
@@ -144,7 +152,7 @@ public sealed partial class Conversation
             _ => Text(Kebab(_state.Step) + ".ask"),
         };
         var prefix = _state.Prompt.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
-        return new BotMessage(text, Offered().Select(o => new BotOption(prefix + o.Name, o.Label)).ToList());
+        return new BotMessage(text, Offered().Select(o => new BotOption(prefix + o.Name, o.Label)).ToList(), _redraw);
     }
 
     /// <summary>A pressed or typed option fires its trigger; the stage on screen records what the option means first.</summary>
@@ -160,6 +168,10 @@ public sealed partial class Conversation
                 break;
             case Step.Contact:
                 ChooseContact(offer.Value!);
+                break;
+            case Step.Consent when offer.Trigger == Trigger.Toggle:
+                ScreeningFlow.Withhold(_state, offer.Value!);
+                _redraw = true;
                 break;
         }
         await _machine.FireAsync(offer.Trigger);

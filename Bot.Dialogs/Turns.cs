@@ -12,7 +12,8 @@ public sealed record UserTurn(string? Text = null, string? Option = null, string
 /// <summary>An option the user can press; <see cref="Id"/> is compact (under 64 bytes) for callback data.</summary>
 public sealed record BotOption(string Id, string Label);
 
-public sealed record BotMessage(string Text, IReadOnlyList<BotOption> Options);
+/// <param name="Redraw">The same screen again after a tap ("tap all that apply"): a channel that can edit the prompt on screen does so.</param>
+public sealed record BotMessage(string Text, IReadOnlyList<BotOption> Options, bool Redraw = false);
 
 /// <summary>What a channel must do besides showing the messages.</summary>
 public enum TurnEffect

@@ -17,14 +17,14 @@ public static class UiKeys
         "operator.joined.hotline", "operator.joined.police", "operator.gender.woman", "operator.gender.man",
         "operator.ended", "operator.transferred.hotline", "operator.transferred.police", "operator.none", "operator.closed",
         "menu.ask", "help.text", "exit.done", "forget.done",
-        "input.expired", "input.choose", "input.unknown-command", "input.slow-down",
+        "button.none", "input.expired", "input.choose", "input.unknown-command", "input.slow-down",
     ];
 
     public static IReadOnlyList<string> Required { get; } =
     [
         .. Texts,
         .. Enum.GetValues<Conversation.Trigger>()
-            .Where(t => t is not Conversation.Trigger.Choose && t < Conversation.Trigger.StartCommand)
+            .Where(t => t is not (Conversation.Trigger.Choose or Conversation.Trigger.Toggle) && t < Conversation.Trigger.StartCommand)
             .Select(t => "button." + Conversation.Kebab(t)),
     ];
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Bot.Dialogs.Screening;
+using ScreeningFlow = Bot.Dialogs.Screening.Screening;
 
 namespace Bot.Dialogs;
 
@@ -31,6 +32,8 @@ public sealed partial class Conversation
         _machine.Configure(Step.Consent).SubstateOf(Step.Active)
             .OnEntryFrom(Trigger.Hotline, () => _state.Destination = Dialogs.Destination.Hotline)
             .OnEntryFrom(Trigger.Police, () => _state.Destination = Dialogs.Destination.Police)
+            // Clause 7: the person can take any answer out of what is sent (and put it back) before agreeing.
+            .InternalTransitionIf(Trigger.Toggle, _ => ScreeningFlow.Matched(_state, Pack, Plan).Count > 0, _ => { })
             .Permit(Trigger.Agree, Step.Waiting)
             .Permit(Trigger.Disagree, Step.Rights);
 
@@ -92,7 +95,7 @@ public sealed partial class Conversation
     }
 
     /// <summary>Clause 7: the consent text, then exactly the lines that will be sent.</summary>
-    private string ConsentScreen() => ConsentText() + "\n\n" + string.Join("\n",
+    private string ConsentScreen() => ConsentText() + "\n\n" + Pack.Word(ScreeningFlow.ReaderIsChild(_state) ? "consent.intro.child" : "consent.intro") + "\n" + string.Join("\n",
         ConsentPreview.Lines(ConsentPreview.Pending(_state, Pack, Plan), Pack).Select(line => "• " + line));
 
     private void Escalate()
@@ -101,7 +104,7 @@ public sealed partial class Conversation
         _state.ConsentAt = now;
         _state.EscalationId = Guid.NewGuid();
         var urgent = _state.InDanger || _state.NeedsDoctor;
-        var outcome = Outcome();
+        var outcome = ScreeningFlow.Outcome(_state, Pack, Plan, kept: true);   // what the person left in
         _escalation = new EscalationRequest(
             _state.EscalationId.Value, Pack.Code, _state.Role ?? Dialogs.Role.Self,
             outcome.Level, outcome.Forms,

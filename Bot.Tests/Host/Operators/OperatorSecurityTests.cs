@@ -92,7 +92,8 @@ public class OperatorSecurityTests
         using (var refused = await nurlan.PostAsync($"api/operator/tickets/{id}/claim", null))
         {
             Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-            Assert.Contains("overrideGender", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+            Assert.True(problem.RootElement.GetProperty("genderMismatch").GetBoolean());   // the console offers the override
         }
         Assert.Equal("New", (await TicketsAsync(nurlan))[0].GetProperty("status").GetString());
         using (var overridden = await nurlan.PostAsync($"api/operator/tickets/{id}/claim?overrideGender=true", null))
@@ -183,7 +184,9 @@ public class OperatorSecurityTests
         using (var forgedClaim = await browser.PostAsync($"api/operator/tickets/{ticket}/claim", null))
         {
             Assert.Equal(HttpStatusCode.BadRequest, forgedClaim.StatusCode);
-            Assert.Contains("antiforgery", await forgedClaim.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            // The refusal says why in the operator's language.
+            using var problem = JsonDocument.Parse(await forgedClaim.Content.ReadAsStringAsync());
+            Assert.Contains(problem.RootElement.GetProperty("detail").GetString(), new[] { "kk", "ru", "en" }.Select(l => TestContent.Content[l].Operator("error.forged")));
         }
         using (var forgedMessage = await browser.PostAsJsonAsync($"api/operator/tickets/{ticket}/messages", new { text = "hello" }))
         {
