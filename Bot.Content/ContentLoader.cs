@@ -21,7 +21,7 @@ public static partial class ContentLoader
         "what/organs", "what/crime", "what/child-sale",
     ];
 
-    public static readonly IReadOnlyList<string> ChoiceKeys = ["place", "situation"];
+    public const int SignLabelLimit = 48;       // a short statement on one or two lines of a phone, "✓ " included
     public static readonly IReadOnlyList<string> ContactIds = ["hotline", "police", "ambulance", "emergency"];
 
     [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
@@ -61,13 +61,13 @@ public static partial class ContentLoader
         CompareLanguages(languages, errors);
         foreach (var pack in languages.Values)
         {
-            CheckChoices(pack, plan, errors);
+            CheckScreenTexts(pack, plan, errors);
         }
         return new BotContent(plan, languages);
     }
 
-    private static readonly ScreeningPlan EmptyPlan =
-        new(0, [], [], new Dictionary<Form, IReadOnlyList<string>>(), new Dictionary<string, IReadOnlyList<ChoiceOption>>());
+    private static readonly ScreeningPlan EmptyPlan = new(new Budget(0, 0, 1), [], [], [], new Dictionary<string, Screen>(),
+        new Dictionary<Form, IReadOnlyList<string>>(), new Dictionary<string, IReadOnlyList<ChoiceOption>>(), []);
 
     private static LanguagePack ReadLanguage(string root, string code, List<string> requiredUiKeys, List<string> requiredOperatorKeys, List<ContentError> errors)
     {
@@ -97,11 +97,15 @@ public static partial class ContentLoader
                 errors.Add(new ContentError(first, 0, item.Id, "the same id is used twice"));
             }
         }
+        var choices = new YamlReader(root, $"{code}/choices.yaml", errors);
         return new LanguagePack(
             code,
             sections.OrderBy(s => SectionKeys.ToList().IndexOf(s.Key)).ToList(),
             indicators,
-            ReadChoices(new YamlReader(root, $"{code}/choices.yaml", errors)),
+            ReadScreenTexts(choices),
+            Labels(choices, "signs", SignLabelLimit),
+            Labels(choices, "child-signs", SignLabelLimit, optional: true),
+            Labels(choices, "words", MessageLimit),
             ReadRights(new YamlReader(root, $"{code}/rights.yaml", errors)),
             ReadContacts(new YamlReader(root, $"{code}/contacts.yaml", errors)),
             ReadUi(new YamlReader(root, $"{code}/ui.yaml", errors), requiredUiKeys),
@@ -164,25 +168,36 @@ public static partial class ContentLoader
         return sections;
     }
 
-    private static Dictionary<string, ChoiceText> ReadChoices(YamlReader yaml)
+    /// <summary>choices.yaml `screens:`: each choice or list screen's prompts, and a choice's option labels.</summary>
+    private static Dictionary<string, ChoiceText> ReadScreenTexts(YamlReader yaml)
     {
-        var choices = new Dictionary<string, ChoiceText>();
-        foreach (var key in ChoiceKeys)
+        var screens = new Dictionary<string, ChoiceText>();
+        foreach (var (key, node) in YamlReader.Entries(yaml.Map(yaml.Root, "screens", "screens")))
         {
-            var map = yaml.Map(yaml.Root, key, key);
-            var options = new Dictionary<string, string>();
-            foreach (var (option, _) in YamlReader.Entries(yaml.Map(map, "options", key)))
-            {
-                options[option] = yaml.Text(yaml.Map(map, "options", key), option, $"{key}.options.{option}");
-                if (options[option].Length > ButtonLabelLimit)
-                {
-                    yaml.Error(yaml.Get(yaml.Map(map, "options", key), option, key), $"{key}.options.{option}",
-                        $"button label longer than {ButtonLabelLimit} characters");
-                }
-            }
-            choices[key] = new ChoiceText(yaml.Text(map, "self", key), yaml.Text(map, "witness", key), yaml.Text(map, "child", key), options);
+            var map = node as YamlMappingNode;
+            screens[key] = new ChoiceText(yaml.Text(map, "self", key), yaml.Text(map, "witness", key), yaml.Text(map, "child", key),
+                Labels(yaml, map, "options", $"{key}.options", SignLabelLimit, optional: true),
+                Labels(yaml, map, "child-options", $"{key}.child-options", SignLabelLimit, optional: true));
         }
-        return choices;
+        return screens;
+    }
+
+    private static Dictionary<string, string> Labels(YamlReader yaml, string name, int limit, bool optional = false) =>
+        Labels(yaml, yaml.Root, name, name, limit, optional);
+
+    private static Dictionary<string, string> Labels(YamlReader yaml, YamlMappingNode? parent, string name, string key, int limit, bool optional)
+    {
+        var labels = new Dictionary<string, string>();
+        var map = yaml.Map(parent, name, key, optional);
+        foreach (var (id, node) in YamlReader.Entries(map))
+        {
+            labels[id] = yaml.Text(map, id, $"{key}.{id}");
+            if (labels[id].Length > limit)
+            {
+                yaml.Error(node, $"{key}.{id}", $"longer than {limit} characters");
+            }
+        }
+        return labels;
     }
 
     private static RightsCard ReadRights(YamlReader yaml)
@@ -273,34 +288,65 @@ public static partial class ContentLoader
     private static ScreeningPlan ReadPlan(string root, LanguagePack reference, List<ContentError> errors)
     {
         var yaml = new YamlReader(root, "screening.yaml", errors);
-        IReadOnlyList<string> Ids(YamlMappingNode? map, string name, string key)
+        IReadOnlyList<string> Ids(YamlMappingNode? map, string name, string key, bool optional = false)
         {
-            var ids = yaml.Strings(map, name, key);
+            var ids = yaml.Strings(map, name, key, optional);
             foreach (var id in ids.Where(id => !reference.Indicators.ContainsKey(id)))
             {
                 yaml.Error(yaml.Get(map, name, key), key, $"'{id}' is not an indicator id");
             }
             return ids;
         }
-        var followUps = new Dictionary<Form, IReadOnlyList<string>>();
-        var formsMap = yaml.Map(yaml.Root, "forms", "forms");
-        foreach (var (key, form) in Forms.ByKey)
+        Audience For(YamlMappingNode? map, string key)
         {
-            followUps[form] = Ids(formsMap, key, $"forms.{key}");
+            var text = yaml.Text(map, "for", key, optional: true);
+            if (text.Length == 0)
+            {
+                return Audience.Everyone;
+            }
+            if (Enum.TryParse<Audience>(text, ignoreCase: true, out var audience))
+            {
+                return audience;
+            }
+            yaml.Error(yaml.Get(map, "for", key), key, "for: must be everyone, adult or minor");
+            return Audience.Everyone;
         }
+
+        var budgetMap = yaml.Map(yaml.Root, "budget", "budget");
+        var budget = new Budget(yaml.Number(budgetMap, "screens", "budget.screens"), yaml.Number(budgetMap, "reading_seconds", "budget.reading_seconds"),
+            Math.Max(1, yaml.Number(budgetMap, "words_per_minute", "budget.words_per_minute")));
+
+        var screens = new Dictionary<string, Screen>();
+        foreach (var (id, node) in YamlReader.Entries(yaml.Map(yaml.Root, "screens", "screens")))
+        {
+            var map = node as YamlMappingNode;
+            var at = $"screens.{id}";
+            if (reference.Indicators.ContainsKey(id))
+            {
+                yaml.Error(node, at, "a screen id must not be an indicator id (an indicator id alone is its own yes/no screen)");
+            }
+            screens[id] = yaml.Get(map, "choice", at, optional: true) is not null
+                ? new Screen(id, ScreenKind.Choice, For(map, at), [])
+                : new Screen(id, ScreenKind.List, For(map, at), Ids(map, "list", at));
+        }
+
         var choices = new Dictionary<string, IReadOnlyList<ChoiceOption>>();
         var choicesMap = yaml.Map(yaml.Root, "choices", "choices");
-        foreach (var choice in ChoiceKeys)
+        foreach (var (choice, node) in YamlReader.Entries(choicesMap))
         {
-            var options = new List<ChoiceOption>();
-            foreach (var node in yaml.List(choicesMap, choice, $"choices.{choice}"))
+            if (!screens.TryGetValue(choice, out var screen) || screen.Kind != ScreenKind.Choice)
             {
-                var map = node as YamlMappingNode;
+                yaml.Error(node, $"choices.{choice}", "no choice screen of this id under screens:");
+            }
+            var options = new List<ChoiceOption>();
+            foreach (var optionNode in yaml.List(choicesMap, choice, $"choices.{choice}"))
+            {
+                var map = optionNode as YamlMappingNode;
                 var id = yaml.Text(map, "option", $"choices.{choice}");
                 var at = $"choices.{choice}.{id}";
                 if (id.Length > 0 && (!IdPattern().IsMatch(id) || id.Length > IdLimit))
                 {
-                    yaml.Error(node, at, "option id must be lowercase a-z, 0-9 and '-'");
+                    yaml.Error(optionNode, at, "option id must be lowercase a-z, 0-9 and '-'");
                 }
                 var forms = new List<Form>();
                 foreach (var formKey in yaml.Strings(map, "forms", at, optional: true))
@@ -311,15 +357,61 @@ public static partial class ContentLoader
                     }
                     else
                     {
-                        yaml.Error(node, at, $"'{formKey}' is not a form; known: " + string.Join(", ", Forms.ByKey.Keys));
+                        yaml.Error(optionNode, at, $"'{formKey}' is not a form; known: " + string.Join(", ", Forms.ByKey.Keys));
                     }
                 }
-                options.Add(new ChoiceOption(id, yaml.Get(map, "indicators", at, optional: true) is null ? [] : Ids(map, "indicators", at), forms));
+                options.Add(new ChoiceOption(id, For(map, at), Ids(map, "indicators", at, optional: true), forms,
+                    yaml.Strings(map, "then", at, optional: true), yaml.Text(map, "abroad", at, optional: true) == "true"));
             }
             choices[choice] = options;
         }
-        var maxQuestions = yaml.Number(yaml.Root, "max_questions", "max_questions");
-        return new ScreeningPlan(maxQuestions, Ids(yaml.Root, "core", "core"), Ids(yaml.Root, "minor", "minor"), followUps, choices);
+        foreach (var screen in screens.Values.Where(s => s.Kind == ScreenKind.Choice && !choices.ContainsKey(s.Id)))
+        {
+            yaml.Error(0, $"screens.{screen.Id}", "a choice screen needs its options under choices:");
+        }
+
+        var followUps = new Dictionary<Form, IReadOnlyList<string>>();
+        var formsMap = yaml.Map(yaml.Root, "forms", "forms");
+        foreach (var (key, form) in Forms.ByKey)
+        {
+            followUps[form] = yaml.Strings(formsMap, key, $"forms.{key}");
+        }
+
+        var levels = new List<LevelRule>();
+        foreach (var node in yaml.List(yaml.Root, "levels", "levels"))
+        {
+            var map = node as YamlMappingNode;
+            var level = yaml.Text(map, "level", "levels");
+            var at = $"levels.{level}";
+            if (level is not ("none" or "some" or "strong" or "urgent"))
+            {
+                yaml.Error(node, at, "level must be none, some, strong or urgent");
+            }
+            var when = new Dictionary<string, int>();
+            foreach (var (count, _) in YamlReader.Entries(yaml.Map(map, "when", at)))
+            {
+                if (!ScreeningPlan.Counts.Contains(count))
+                {
+                    yaml.Error(node, at, $"'{count}' is not a count; known: " + string.Join(", ", ScreeningPlan.Counts));
+                }
+                when[count] = yaml.Number(yaml.Map(map, "when", at), count, $"{at}.{count}");
+            }
+            levels.Add(new LevelRule(level, For(map, at), when, yaml.Text(map, "cite", at)));
+        }
+
+        var plan = new ScreeningPlan(budget, yaml.Strings(yaml.Root, "start", "start"), yaml.Strings(yaml.Root, "order", "order"),
+            yaml.Strings(yaml.Root, "closing", "closing"), screens, followUps, choices, levels);
+        var named = plan.Start.Concat(plan.Closing).Concat(followUps.Values.SelectMany(v => v))
+            .Concat(choices.Values.SelectMany(o => o).SelectMany(o => o.Then));
+        foreach (var id in named.Distinct().Where(id => !screens.ContainsKey(id) && !reference.Indicators.ContainsKey(id)))
+        {
+            yaml.Error(0, id, "neither a screen nor an indicator id");
+        }
+        foreach (var source in plan.Order.Where(id => !choices.ContainsKey(id)))
+        {
+            yaml.Error(yaml.Get(yaml.Root, "order", "order"), source, "order: names choice screens");
+        }
+        return plan;
     }
 
     /// <summary>Every language must hold the same ids, cites, keys and placeholders as Kazakh, the original.</summary>
@@ -373,18 +465,42 @@ public static partial class ContentLoader
         }
     }
 
-    private static void CheckChoices(LanguagePack pack, ScreeningPlan plan, List<ContentError> errors)
+    /// <summary>The screening's own sentences (choices.yaml `words:`).</summary>
+    public static readonly IReadOnlyList<string> RequiredWords =
+    [
+        "result.who", "result.where", "result.what", "result.child", "consent.intro", "consent.intro.child", "consent.take-out", "consent.put-back",
+        "consent.gender.woman", "consent.gender.man", "consent.gender.no-preference",
+        "consent.destination.hotline", "consent.destination.police",
+        "consent.under18", "consent.abroad", "consent.danger", "consent.doctor",
+    ];
+
+    /// <summary>Every screen has its words in every language, every option its label, every listed sign its short label.</summary>
+    private static void CheckScreenTexts(LanguagePack pack, ScreeningPlan plan, List<ContentError> errors)
     {
-        foreach (var (choice, options) in plan.Choices)
+        void Missing(string key, string what) => errors.Add(new ContentError($"{pack.Code}/choices.yaml", 0, key, what));
+        foreach (var screen in plan.Screens.Values)
         {
-            if (!pack.Choices.TryGetValue(choice, out var texts))
+            if (!pack.Choices.TryGetValue(screen.Id, out var texts))
             {
+                Missing($"screens.{screen.Id}", "no prompt for this screen");
                 continue;
             }
-            foreach (var option in options.Where(o => !texts.Options.ContainsKey(o.Id)))
+            var options = plan.Choices.TryGetValue(screen.Id, out var list) ? list.Select(o => o.Id) : [];
+            foreach (var option in options.Where(o => !texts.Options.ContainsKey(o)))
             {
-                errors.Add(new ContentError($"{pack.Code}/choices.yaml", 0, $"{choice}.options.{option.Id}", "no button label for this option"));
+                Missing($"screens.{screen.Id}.options.{option}", "no label for this option");
             }
+        }
+        var asked = plan.Screens.Values.SelectMany(s => s.Indicators)
+            .Concat(plan.Start.Concat(plan.Closing).Concat(plan.FollowUps.Values.SelectMany(v => v))
+                .Concat(plan.Choices.Values.SelectMany(o => o).SelectMany(o => o.Then)).Where(pack.Indicators.ContainsKey));
+        foreach (var id in asked.Distinct().Where(id => !pack.Signs.ContainsKey(id)))
+        {
+            Missing($"signs.{id}", "no short label for this sign");
+        }
+        foreach (var key in RequiredWords.Where(k => !pack.Words.ContainsKey(k)))
+        {
+            Missing($"words.{key}", "text is missing");
         }
     }
 

@@ -34,7 +34,15 @@ public sealed record RightsCard(string Title, string Intro, IReadOnlyList<CardIt
 
 public sealed record Contact(string Id, string Number, string Name, string What);
 
-public sealed record ChoiceText(string Self, string Witness, string Child, IReadOnlyDictionary<string, string> Options);
+/// <summary>
+/// A screen's words: the prompt for the person themself, a witness and a child, and the labels of its
+/// options (a child's label where it differs).
+/// </summary>
+public sealed record ChoiceText(string Self, string Witness, string Child, IReadOnlyDictionary<string, string> Options,
+    IReadOnlyDictionary<string, string> ChildOptions)
+{
+    public string Label(string option, bool child) => child && ChildOptions.TryGetValue(option, out var label) ? label : Options[option];
+}
 
 /// <summary>Everything the bot says in one language, and the operators' console in that language.</summary>
 public sealed record LanguagePack(
@@ -42,6 +50,9 @@ public sealed record LanguagePack(
     IReadOnlyList<IndicatorSection> Sections,
     IReadOnlyDictionary<string, Indicator> Indicators,
     IReadOnlyDictionary<string, ChoiceText> Choices,
+    IReadOnlyDictionary<string, string> Signs,
+    IReadOnlyDictionary<string, string> ChildSigns,
+    IReadOnlyDictionary<string, string> Words,
     RightsCard Rights,
     IReadOnlyList<Contact> Contacts,
     IReadOnlyDictionary<string, string> Ui,
@@ -64,17 +75,64 @@ public sealed record LanguagePack(
     }
 
     public Contact Contact(string id) => Contacts.First(c => c.Id == id);
+
+    /// <summary>A sign's short label (lists, the result, the consent screen), a child's where it differs.</summary>
+    public string Sign(string indicator, bool child) =>
+        child && ChildSigns.TryGetValue(indicator, out var label) ? label : Signs[indicator];
+
+    /// <summary>A sentence of the screening's own (choices.yaml `words:`), {name} placeholders filled in.</summary>
+    public string Word(string key, params (string Name, string Value)[] values)
+    {
+        var text = Words.TryGetValue(key, out var found) ? found : key;
+        foreach (var (name, value) in values)
+        {
+            text = text.Replace("{" + name + "}", value, StringComparison.Ordinal);
+        }
+        return text;
+    }
 }
 
-public sealed record ChoiceOption(string Id, IReadOnlyList<string> Indicators, IReadOnlyList<Form> Forms);
+/// <summary>Who an option or a screen is for: everyone, adults only, or (presumed) minors only (clause 14).</summary>
+public enum Audience { Everyone, Adult, Minor }
+
+/// <summary>
+/// One option of a choice screen: the Appendix 1 items it records when chosen, the forms it points at,
+/// the screens it asks next, and whether it says the person is outside Kazakhstan.
+/// </summary>
+public sealed record ChoiceOption(string Id, Audience For, IReadOnlyList<string> Indicators, IReadOnlyList<Form> Forms,
+    IReadOnlyList<string> Then, bool Abroad);
+
+public enum ScreenKind { Choice, List, Question }
+
+/// <summary>
+/// A screen of the screening: a choice (options of <c>choices.yaml</c>), a "tap all that apply" list of
+/// signs, or one yes/no question (an indicator id).
+/// </summary>
+public sealed record Screen(string Id, ScreenKind Kind, Audience For, IReadOnlyList<string> Indicators);
+
+/// <summary>How much a person is asked: screens, and reading time at a phone reader's pace.</summary>
+public sealed record Budget(int Screens, int ReadingSeconds, int WordsPerMinute);
+
+/// <summary>
+/// One rule of the level (Appendix 1: who + where + what): it holds when every count in <see cref="When"/>
+/// is reached; the first rule that holds decides.
+/// </summary>
+public sealed record LevelRule(string Level, Audience For, IReadOnlyDictionary<string, int> When, string Cite);
 
 /// <summary>The adaptive screening plan (clause 5): the same for every language.</summary>
 public sealed record ScreeningPlan(
-    int MaxQuestions,
-    IReadOnlyList<string> Core,
-    IReadOnlyList<string> Minor,
+    Budget Budget,
+    IReadOnlyList<string> Start,
+    IReadOnlyList<string> Order,
+    IReadOnlyList<string> Closing,
+    IReadOnlyDictionary<string, Screen> Screens,
     IReadOnlyDictionary<Form, IReadOnlyList<string>> FollowUps,
-    IReadOnlyDictionary<string, IReadOnlyList<ChoiceOption>> Choices);
+    IReadOnlyDictionary<string, IReadOnlyList<ChoiceOption>> Choices,
+    IReadOnlyList<LevelRule> Levels)
+{
+    /// <summary>The counts a level rule may name.</summary>
+    public static readonly IReadOnlyList<string> Counts = ["who", "where", "what", "general", "minors", "border", "form", "danger"];
+}
 
 public sealed record BotContent(ScreeningPlan Plan, IReadOnlyDictionary<string, LanguagePack> Languages)
 {

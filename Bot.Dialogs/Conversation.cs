@@ -1,5 +1,6 @@
 using Bot.Content;
 using Stateless;
+using ScreeningFlow = Bot.Dialogs.Screening.Screening;
 
 namespace Bot.Dialogs;
 
@@ -14,8 +15,8 @@ public sealed partial class Conversation
     public enum Trigger
     {
         // Buttons, in the order they are shown.
-        Choose, Continue, ChangeLanguage, Danger, Doctor, Safe, Self, Witness, RightsOnly,
-        Under18, Adult, InKazakhstan, Abroad, Yes, No, NotSure, Skip, Stop, Talk, Rights, Leave, Next,
+        Choose, Toggle, Continue, ChangeLanguage, Danger, Doctor, Safe, Self, Witness, RightsOnly,
+        Under18, Adult, InKazakhstan, Abroad, Yes, No, NotSure, Done, Skip, Stop, Talk, Rights, Leave, Next,
         Woman, Man, NoPreference, Hotline, Police, Agree, Disagree, Cancel, StartAgain, Menu,
         // Commands, typed or from a channel's menu; never shown as buttons.
         StartCommand, RightsCommand, TalkCommand, LanguageCommand,
@@ -31,6 +32,11 @@ public sealed partial class Conversation
     private List<BotMessage> _messages = [];
     private EscalationRequest? _escalation;
     private bool _refused;
+    // A tap on a "tap all that apply" screen: the prompt that follows redraws the one on screen.
+    private bool _redraw;
+    // The host's word on this turn: whether the operators' queue takes one more escalation from here (its caps).
+    private bool _mayEscalate = true;
+    private bool _capped;
 
     /// <remarks>Not thread-safe: one turn at a time per instance.</remarks>
     public Conversation(BotContent content, TimeProvider clock)
@@ -69,9 +75,14 @@ public sealed partial class Conversation
     }
 
     /// <summary>Handles one user turn on the conversation's state; the caller saves the state afterwards.</summary>
-    public async Task<TurnResult> HandleAsync(ConversationState state, UserTurn turn)
+    /// <param name="mayEscalate">
+    /// False when the queue's caps are reached for this person's address or conversation: agreeing then gives the numbers to call
+    /// and the menu instead of a ticket (<see cref="TurnResult.EscalationCapped"/>).
+    /// </param>
+    public async Task<TurnResult> HandleAsync(ConversationState state, UserTurn turn, bool mayEscalate = true)
     {
         Begin(state);
+        (_mayEscalate, _capped) = (mayEscalate, false);
         if (_state.Step == Step.Waiting && _state.WithOperator && turn.Option is null
             && turn.Text is { } typed && !string.IsNullOrWhiteSpace(typed) && !typed.TrimStart().StartsWith('/'))
         {
@@ -88,12 +99,15 @@ public sealed partial class Conversation
             }
             _messages.Add(await CurrentPromptAsync());
         }
-        return new TurnResult(_messages, effect, _escalation);
+        return new TurnResult(_messages, effect, _escalation, EscalationCapped: _capped);
     }
+
+    /// <summary>A turn from this state may escalate (the consent screen is showing): the host reserves room in the queue first.</summary>
+    public static bool MayEscalate(ConversationState state) => state.Step == Step.Consent;
 
     private static TurnResult Nothing => new([], TurnEffect.None, null);
 
-    private void Begin(ConversationState state) => (_state, _messages, _escalation, _refused, _link) = (state, [], null, false, null);
+    private void Begin(ConversationState state) => (_state, _messages, _escalation, _refused, _link, _redraw) = (state, [], null, false, null, false);
 
     private sealed record Offer(Trigger Trigger, string Name, string Label, string? Value = null);
 
@@ -104,7 +118,16 @@ public sealed partial class Conversation
         var offers = new List<Offer>();
         foreach (var trigger in permitted)
         {
-            if (trigger != Trigger.Choose)
+            if (trigger == Trigger.Toggle)
+            {
+                offers.AddRange(ToggleOffers());
+            }
+            else if (trigger == Trigger.Done)
+            {
+                // Nothing ticked: the same move reads "None of these".
+                offers.Add(new Offer(trigger, "done", Pack.Text(_state.Ticked.Count == 0 ? "button.none" : "button.done")));
+            }
+            else if (trigger != Trigger.Choose)
             {
                 if (!(_state.Step == Step.Destination && SaidMinor && trigger == Trigger.Hotline))
                 {
@@ -114,10 +137,6 @@ public sealed partial class Conversation
             else if (_state.Step == Step.Language)
             {
                 offers.AddRange(LanguageOffers());
-            }
-            else if (_state.Step == Step.Screening)
-            {
-                offers.AddRange(ScreeningChoiceOffers());
             }
         }
         return offers;
@@ -137,7 +156,7 @@ public sealed partial class Conversation
             _ => Text(Kebab(_state.Step) + ".ask"),
         };
         var prefix = _state.Prompt.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
-        return new BotMessage(text, (await OfferedAsync()).Select(o => new BotOption(prefix + o.Name, o.Label)).ToList());
+        return new BotMessage(text, (await OfferedAsync()).Select(o => new BotOption(prefix + o.Name, o.Label)).ToList(), _redraw);
     }
 
     /// <summary>A pressed or typed option fires its trigger; the stage on screen records what the option means first.</summary>
@@ -150,6 +169,10 @@ public sealed partial class Conversation
                 break;
             case Step.Screening:
                 RecordScreeningAnswer(offer);
+                break;
+            case Step.Consent when offer.Trigger == Trigger.Toggle:
+                ScreeningFlow.Withhold(_state, offer.Value!);
+                _redraw = true;
                 break;
             case Step.Safety when _state.Role is { } linked:
                 // A deep link chose the role already: skip the role question.

@@ -18,6 +18,9 @@ public enum Gender { Woman, Man, NoPreference }
 
 public enum Destination { Hotline, Police }
 
+/// <summary>A screen waiting to be asked; lower ranks first (the situation's follow-ups before the place's).</summary>
+public sealed record QueuedScreen(string Id, int Rank);
+
 /// <summary>
 /// Everything the bot remembers about one conversation: plain data, saved after every turn, so a
 /// restart never loses a conversation. No name, no free text.
@@ -33,13 +36,22 @@ public sealed class ConversationState
     public Role? Role { get; set; }
     public Age? Age { get; set; }
     public bool? Abroad { get; set; }
-    /// <summary>The question on screen: an indicator id, or "choice:place" / "choice:situation".</summary>
+    /// <summary>The screen on screen: a screen id of the plan, or an indicator id (a yes/no question).</summary>
     public string? Question { get; set; }
-    public List<string> Pending { get; set; } = [];
+    /// <summary>Screens still to ask, in the order they will be asked.</summary>
+    public List<QueuedScreen> Pending { get; set; } = [];
+    /// <summary>Screens shown so far, and the reading time they took, against the plan's budget.</summary>
     public int Asked { get; set; }
+    public double ReadingSeconds { get; set; }
+    public List<string> Shown { get; set; } = [];
+    /// <summary>The options ticked on the "tap all that apply" screen on screen.</summary>
+    public List<string> Ticked { get; set; } = [];
     public Dictionary<string, Answer> Answers { get; set; } = [];
-    public Dictionary<string, string> Choices { get; set; } = [];
+    /// <summary>The options chosen on each choice screen (who, place, situation).</summary>
+    public Dictionary<string, List<string>> Choices { get; set; } = [];
     public List<string> PointedForms { get; set; } = [];
+    /// <summary>Clause 7: the items the person took out on the consent screen: they are not sent.</summary>
+    public List<string> Withheld { get; set; } = [];
     public int RightsPage { get; set; }
     public Gender? Gender { get; set; }
     public Destination? Destination { get; set; }
@@ -66,6 +78,10 @@ public sealed class ConversationState
         Question = null;
         Pending = [];
         Asked = 0;
+        ReadingSeconds = 0;
+        Shown = [];
+        Ticked = [];
+        Withheld = [];
         Answers = [];
         Choices = [];
         PointedForms = [];

@@ -12,7 +12,8 @@ public sealed record UserTurn(string? Text = null, string? Option = null, string
 /// <summary>An option the user can press; <see cref="Id"/> is compact (under 64 bytes) for callback data.</summary>
 public sealed record BotOption(string Id, string Label);
 
-public sealed record BotMessage(string Text, IReadOnlyList<BotOption> Options);
+/// <param name="Redraw">The same screen again after a tap ("tap all that apply"): a channel that can edit the prompt on screen does so.</param>
+public sealed record BotMessage(string Text, IReadOnlyList<BotOption> Options, bool Redraw = false);
 
 /// <summary>What a channel must do besides showing the messages.</summary>
 public enum TurnEffect
@@ -25,7 +26,9 @@ public enum TurnEffect
 }
 
 /// <param name="ForOperator">What the user typed while an operator is with them: the host hands it to the operator (never logged).</param>
-public sealed record TurnResult(IReadOnlyList<BotMessage> Messages, TurnEffect Effect, EscalationRequest? Escalation, string? ForOperator = null);
+/// <param name="EscalationCapped">The person agreed to be put through, but the queue's caps were reached: they were given the numbers instead.</param>
+public sealed record TurnResult(IReadOnlyList<BotMessage> Messages, TurnEffect Effect, EscalationRequest? Escalation, string? ForOperator = null,
+    bool EscalationCapped = false);
 
 public enum Level { None, Some, Strong, Urgent }
 

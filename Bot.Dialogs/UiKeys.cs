@@ -13,18 +13,18 @@ public static class UiKeys
         "rights.refused", "rights.duties", "rights.numbers",
         "gender.ask", "destination.ask", "destination.ask.minor",
         "consent.ask.hotline", "consent.ask.police", "consent.refused",
-        "waiting.ask", "waiting.found.hotline", "waiting.found.police", "waiting.still", "waiting.cancelled",
+        "waiting.ask", "waiting.found.hotline", "waiting.found.police", "waiting.still", "waiting.cancelled", "waiting.capped",
         "operator.joined.hotline", "operator.joined.police", "operator.gender.woman", "operator.gender.man",
         "operator.ended", "operator.transferred.hotline", "operator.transferred.police", "operator.none", "operator.closed",
         "menu.ask", "help.text", "exit.done", "forget.done",
-        "input.expired", "input.choose", "input.unknown-command", "input.slow-down",
+        "button.none", "input.expired", "input.choose", "input.unknown-command", "input.slow-down",
     ];
 
     public static IReadOnlyList<string> Required { get; } =
     [
         .. Texts,
         .. Enum.GetValues<Conversation.Trigger>()
-            .Where(t => t is not Conversation.Trigger.Choose && t < Conversation.Trigger.StartCommand)
+            .Where(t => t is not (Conversation.Trigger.Choose or Conversation.Trigger.Toggle) && t < Conversation.Trigger.StartCommand)
             .Select(t => "button." + Conversation.Kebab(t)),
     ];
 }

@@ -14,8 +14,8 @@ Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: System.Gl
 if (args.FirstOrDefault() == "check-content")
 {
     var configuration = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
-        .AddEnvironmentVariables().AddCommandLine(args.Skip(1).ToArray()).Build();
-    return BotContentSetup.CheckContent(configuration, Console.Out);
+        .AddEnvironmentVariables().AddCommandLine(args.Skip(1).Where(a => a != "--coverage").ToArray()).Build();
+    return BotContentSetup.CheckContent(configuration, Console.Out, coverage: args.Contains("--coverage"));
 }
 if (args.FirstOrDefault() == "operator")
 {
@@ -39,6 +39,7 @@ try
     builder.Services.AddSingleton<BlockedConversations>();
     builder.Services.AddHostedService(services => services.GetRequiredService<BlockedConversations>());
     builder.Services.AddSingleton<FloodGuard>();
+    builder.Services.AddSingleton<EscalationLimits>();
     builder.Services.AddSingleton<Revocations>();
     builder.Services.AddSingleton<ConversationService>();
     builder.Services.AddSingleton<OutboxDispatcher>();

@@ -25,7 +25,7 @@ export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 (cd Bot.Tests/DirectLineJs && npm ci --no-audit --no-fund --ignore-scripts)
 
 dotnet build Bot.sln -c Release
-dotnet run --project Bot.Host -c Release --no-build -- check-content
+dotnet run --project Bot.Host -c Release --no-build -- check-content --coverage
 
 results=$(mktemp -d)
 status=0

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Bot.Dialogs.Screening;
+using ScreeningFlow = Bot.Dialogs.Screening.Screening;
 
 namespace Bot.Dialogs;
 
@@ -27,7 +28,11 @@ public sealed partial class Conversation
         _machine.Configure(Step.Consent).SubstateOf(Step.Active)
             .OnEntryFrom(Trigger.Hotline, () => _state.Destination = Dialogs.Destination.Hotline)
             .OnEntryFrom(Trigger.Police, () => _state.Destination = Dialogs.Destination.Police)
-            .Permit(Trigger.Agree, Step.Waiting)
+            // Clause 7: the person can take any answer out of what is sent (and put it back) before agreeing.
+            .InternalTransitionIf(Trigger.Toggle, _ => ScreeningFlow.Matched(_state, Pack, Plan).Count > 0, _ => { })
+            .PermitIf(Trigger.Agree, Step.Waiting, () => _mayEscalate, "room in the queue")
+            // The queue's caps (a flood from one address or conversation): never silence, the numbers to call instead.
+            .PermitIf(Trigger.Agree, Step.Menu, () => !_mayEscalate, "queue capped for this address or conversation")
             .Permit(Trigger.Disagree, Step.Rights);
 
         // Clause 9: the hand-over happens at once; clause 16: a minor is never left without a route.
@@ -46,6 +51,7 @@ public sealed partial class Conversation
 
         _machine.Configure(Step.Menu).SubstateOf(Step.Active)
             .OnEntryFrom(Trigger.Cancel, () => { LeaveWaiting(); Say("waiting.cancelled"); })
+            .OnEntryFrom(Trigger.Agree, () => { _capped = true; Say("waiting.capped"); })
             .OnEntryFrom(Trigger.OperatorEnded, () => { LeaveWaiting(); Say("operator.ended"); SayAllRightsPages(); })
             .Permit(Trigger.StartAgain, Step.Safety)
             .Permit(Trigger.Rights, Step.Rights)
@@ -63,7 +69,7 @@ public sealed partial class Conversation
     private string ConsentText() => Text(_state.Destination == Dialogs.Destination.Police ? "consent.ask.police" : "consent.ask.hotline");
 
     /// <summary>Clause 7: the consent text, then exactly the lines that will be sent.</summary>
-    private string ConsentScreen() => ConsentText() + "\n\n" + string.Join("\n",
+    private string ConsentScreen() => ConsentText() + "\n\n" + Pack.Word(ScreeningFlow.ReaderIsChild(_state) ? "consent.intro.child" : "consent.intro") + "\n" + string.Join("\n",
         ConsentPreview.Lines(ConsentPreview.Pending(_state, Pack, Plan), Pack).Select(line => "• " + line));
 
     private void Escalate()
@@ -72,7 +78,7 @@ public sealed partial class Conversation
         _state.ConsentAt = now;
         _state.EscalationId = Guid.NewGuid();
         var urgent = _state.InDanger || _state.NeedsDoctor;
-        var outcome = Outcome();
+        var outcome = ScreeningFlow.Outcome(_state, Pack, Plan, kept: true);   // what the person left in
         _escalation = new EscalationRequest(
             _state.EscalationId.Value, Pack.Code, _state.Role ?? Dialogs.Role.Self,
             outcome.Level, outcome.Forms,

@@ -16,12 +16,14 @@ public sealed partial class Conversation
         _machine.Configure(Step.Screening).SubstateOf(Step.Active)
             .OnEntryFrom(Trigger.InKazakhstan, () => BeginScreening(abroad: false))
             .OnEntryFrom(Trigger.Abroad, () => BeginScreening(abroad: true))
-            .OnEntry(() => ScreeningFlow.Advance(_state, Plan))
+            .OnEntry(() => ScreeningFlow.Advance(_state, Plan, Pack))
             .PermitReentryIf(Trigger.Yes, YesNoWithNext).PermitIf(Trigger.Yes, Step.Result, YesNoAtEnd)
             .PermitReentryIf(Trigger.No, YesNoWithNext).PermitIf(Trigger.No, Step.Result, YesNoAtEnd)
             .PermitReentryIf(Trigger.NotSure, YesNoWithNext).PermitIf(Trigger.NotSure, Step.Result, YesNoAtEnd)
-            .PermitReentryIf(Trigger.Choose, ChoiceWithNext).PermitIf(Trigger.Choose, Step.Result, ChoiceAtEnd)
-            .PermitReentryIf(Trigger.Skip, HasNext).PermitIf(Trigger.Skip, Step.Result, () => !HasNext())
+            .PermitReentryIf(Trigger.Skip, YesNoWithNext).PermitIf(Trigger.Skip, Step.Result, YesNoAtEnd)
+            // "Tap all that apply": a tap redraws the screen; "Done" (or "None of these") moves on.
+            .InternalTransitionIf(Trigger.Toggle, _ => OnList(), _ => { })
+            .PermitReentryIf(Trigger.Done, ListWithNext).PermitIf(Trigger.Done, Step.Result, ListAtEnd)
             .Permit(Trigger.Stop, Step.Result);
 
         _machine.Configure(Step.Result).SubstateOf(Step.Active)
@@ -32,11 +34,11 @@ public sealed partial class Conversation
     }
 
     private bool HasNext() => ScreeningFlow.HasNext(_state, Plan);
-    private bool OnChoice() => ScreeningFlow.IsChoice(_state.Question);
-    private bool YesNoWithNext() => !OnChoice() && HasNext();
-    private bool YesNoAtEnd() => !OnChoice() && !HasNext();
-    private bool ChoiceWithNext() => OnChoice() && HasNext();
-    private bool ChoiceAtEnd() => OnChoice() && !HasNext();
+    private bool OnList() => _state.Question is not null && ScreeningFlow.Kind(_state, Plan) != ScreenKind.Question;
+    private bool YesNoWithNext() => !OnList() && HasNext();
+    private bool YesNoAtEnd() => !OnList() && !HasNext();
+    private bool ListWithNext() => OnList() && HasNext();
+    private bool ListAtEnd() => OnList() && !HasNext();
 
     private void BeginScreening(bool abroad)
     {
@@ -49,17 +51,33 @@ public sealed partial class Conversation
         ScreeningFlow.Begin(_state, Plan);
     }
 
-    private string ScreeningPrompt() => ScreeningFlow.Question(_state, Pack);
+    private string ScreeningPrompt() =>
+        Pack.Text("screening.progress", ("n", _state.Asked.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        + "\n" + ScreeningFlow.Question(_state, Pack);
 
-    private IEnumerable<Offer> ScreeningChoiceOffers() =>
-        ScreeningFlow.Options(_state, Pack, Plan).Select(o => new Offer(Trigger.Choose, "c." + o.Id, o.Label, o.Id));
+    /// <summary>The ticks of a "tap all that apply" screen, or the lines of the consent screen the person can take out.</summary>
+    private IEnumerable<Offer> ToggleOffers()
+    {
+        if (_state.Step == Step.Consent)
+        {
+            return ScreeningFlow.Matched(_state, Pack, Plan).Select(item => new Offer(Trigger.Toggle, "t." + item.IndicatorId,
+                Pack.Word(_state.Withheld.Contains(item.IndicatorId) ? "consent.put-back" : "consent.take-out", ("item", item.Words)), item.IndicatorId));
+        }
+        return ScreeningFlow.Options(_state, Pack, Plan).Select(o => new Offer(Trigger.Toggle, "t." + o.Id, (o.Ticked ? "✓ " : "") + o.Label, o.Id));
+    }
 
+    /// <summary>The answer is recorded before the trigger fires, so the guards see it.</summary>
     private void RecordScreeningAnswer(Offer offer)
     {
-        if (offer.Trigger == Trigger.Choose)
+        switch (offer.Trigger)
         {
-            ScreeningFlow.Choose(_state, Plan, offer.Value!);
-            return;
+            case Trigger.Toggle:
+                ScreeningFlow.Toggle(_state, offer.Value!);
+                _redraw = true;
+                return;
+            case Trigger.Done:
+                ScreeningFlow.Done(_state, Pack, Plan);
+                return;
         }
         Answer? answer = offer.Trigger switch
         {
@@ -69,7 +87,7 @@ public sealed partial class Conversation
             Trigger.Skip => Answer.Skipped,
             _ => null,
         };
-        if (answer is { } given && !OnChoice())
+        if (answer is { } given && !OnList())
         {
             ScreeningFlow.Record(_state, Pack, Plan, given);
         }
@@ -77,16 +95,34 @@ public sealed partial class Conversation
 
     private ScreeningOutcome Outcome() => ScreeningFlow.Outcome(_state, Pack, Plan);
 
+    /// <summary>The level in plain words, then which parts matched (who, where, what), never a legal identification.</summary>
     private string ResultText()
     {
         var outcome = Outcome();
         // After "someone is in danger" a result without signs still puts 102 / 112 first.
         var text = Text("result." + outcome.Level.ToString().ToLowerInvariant() + (outcome.Level == Level.None && _state.InDanger ? ".danger" : ""));
-        if (outcome.Forms.Count > 0 && outcome.Level != Level.None)
+        if (outcome.Level != Level.None)
         {
-            var names = outcome.Forms.Select(f => Pack.Sections.First(s => s.Key == "what/" + f.Key()).Title);
-            text += "\n\n" + Pack.Text("result.forms", ("forms", string.Join(", ", names)));
+            text += "\n\n" + MatchedParts(outcome);
+            if (outcome.Forms.Count > 0 && !ScreeningFlow.ReaderIsChild(_state))
+            {
+                // Legal titles of the forms are for adults only: a child reads back what they told, in their words.
+                var names = outcome.Forms.Select(f => Pack.Sections.First(s => s.Key == "what/" + f.Key()).Title);
+                text += "\n" + Pack.Text("result.forms", ("forms", string.Join(", ", names)));
+            }
         }
         return text + "\n\n" + Text("result.next");
+    }
+
+    private string MatchedParts(ScreeningOutcome outcome)
+    {
+        string Words(IEnumerable<SummaryItem> items) => string.Join("; ", items.Select(i => i.Words).Distinct());
+        if (ScreeningFlow.ReaderIsChild(_state))
+        {
+            return Pack.Word("result.child", ("items", Words(outcome.Items)));
+        }
+        return string.Join("\n", new[] { (Part.Who, "result.who"), (Part.Where, "result.where"), (Part.What, "result.what") }
+            .Where(p => outcome.Items.Any(i => i.Part == p.Item1))
+            .Select(p => Pack.Word(p.Item2, ("items", Words(outcome.Items.Where(i => i.Part == p.Item1))))));
     }
 }

@@ -1,5 +1,6 @@
 using Bot.Content;
 using Bot.Dialogs;
+using Bot.Dialogs.Screening;
 using Bot.Host.Operators;
 
 namespace Bot.Host.ContentSetup;
@@ -17,8 +18,11 @@ public static class BotContentSetup
         return builder;
     }
 
-    /// <summary>`check-content`: the same validation alone; exit code 0 when valid.</summary>
-    public static int CheckContent(IConfiguration configuration, TextWriter output)
+    /// <summary>
+    /// `check-content`: the same validation alone; exit code 0 when valid. With `--coverage` it also prints, per
+    /// Appendix 1 section, how many items some path reaches, and fails when an item of a section never is.
+    /// </summary>
+    public static int CheckContent(IConfiguration configuration, TextWriter output, bool coverage = false)
     {
         var path = ContentPath(configuration);
         var errors = ContentLoader.Check(path, UiKeys.Required, OperatorLanguage.RequiredKeys);
@@ -27,6 +31,13 @@ public static class BotContentSetup
             output.WriteLine(error);
         }
         output.WriteLine(errors.Count == 0 ? $"OK: {path}" : $"{errors.Count} problem(s) in {path}");
-        return errors.Count == 0 ? 0 : 1;
+        if (errors.Count > 0 || !coverage)
+        {
+            return errors.Count == 0 ? 0 : 1;
+        }
+        var content = ContentLoader.Load(path, UiKeys.Required, OperatorLanguage.RequiredKeys);
+        var report = Coverage.Report(content);
+        output.WriteLine(Coverage.Format(report, content.Plan.Budget));
+        return report.All(s => s.Unreachable.Count == 0) ? 0 : 1;
     }
 }

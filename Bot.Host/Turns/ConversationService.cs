@@ -17,7 +17,7 @@ namespace Bot.Host.Turns;
 /// </summary>
 public sealed class ConversationService(
     ConversationStore store, BotContent content, TimeProvider clock, ConversationLocks locks, TurnWriter writer,
-    OutboxDispatcher outbox, FloodGuard flood, BlockedConversations blocked, Sealed secrets, Revocations revocations, IEnumerable<IEscalationObserver> observers,
+    OutboxDispatcher outbox, FloodGuard flood, EscalationLimits escalations, BlockedConversations blocked, Sealed secrets, Revocations revocations, IEnumerable<IEscalationObserver> observers,
     IEnumerable<ITurnRecorder> recorders, ILogger<ConversationService> log)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -41,14 +41,18 @@ public sealed class ConversationService(
     /// Where this turn's own replies go, when that differs from <paramref name="address"/> in what changes every turn (the Bot
     /// Framework's reply-to id): handed to the dispatcher, not stored, so the stored address is not sealed and written every turn.
     /// </param>
+    /// <param name="client">
+    /// The person's own address (<see cref="ClientAddress"/>), where the channel knows it (the web chat): escalations are capped
+    /// per client as well as per conversation.
+    /// </param>
     /// <returns>The turn, or null when <paramref name="inboundId"/> was handled before.</returns>
     public async Task<TurnResult?> HandleAsync(string key, string channel, UserTurn turn,
-        string? inboundId = null, string? address = null, string? replyAddress = null, CancellationToken cancel = default)
+        string? inboundId = null, string? address = null, string? replyAddress = null, string? client = null, CancellationToken cancel = default)
     {
         TurnResult? result;
         using (await locks.EnterAsync(key, cancel))
         {
-            result = await HandleLockedAsync(key, channel, turn, inboundId, address, replyAddress, cancel);
+            result = await HandleLockedAsync(key, channel, turn, inboundId, address, replyAddress, client, cancel);
         }
         // Outside the lock: an alert that waits on a slow channel must not hold up the person's next turn.
         if (result?.Escalation is { } escalated)
@@ -62,7 +66,7 @@ public sealed class ConversationService(
     }
 
     private async Task<TurnResult?> HandleLockedAsync(string key, string channel, UserTurn turn, string? inboundId, string? address,
-        string? replyAddress, CancellationToken cancel)
+        string? replyAddress, string? client, CancellationToken cancel)
     {
         // A repeat of inboundId is found by the write itself (its InboundSeen row's key), not by a read before every turn.
         cancel.ThrowIfCancellationRequested();
@@ -70,9 +74,12 @@ public sealed class ConversationService(
         var state = stored.State is null ? new ConversationState() : JsonSerializer.Deserialize<ConversationState>(stored.State, Json)!;
         var from = state.Step;
 
-        var result = flood.Admit(key, leaving: IsLeaving(turn)) switch
+        var verdict = flood.Admit(key, leaving: IsLeaving(turn));
+        // Room in the queue is reserved before a turn that may escalate, and given back unless its ticket is committed.
+        using var room = verdict == FloodGuard.Verdict.Admit && Conversation.MayEscalate(state) ? escalations.Reserve(key, client) : EscalationLimits.None;
+        var result = verdict switch
         {
-            FloodGuard.Verdict.Admit => await RunAsync(state, turn),
+            FloodGuard.Verdict.Admit => await RunAsync(state, turn, room.Reached == EscalationLimits.Cap.None),
             FloodGuard.Verdict.Warn => new TurnResult([new BotMessage(content[state.Language ?? "kk"].Text("input.slow-down"), [])], TurnEffect.None, null),
             _ => null,
         };
@@ -165,8 +172,13 @@ public sealed class ConversationService(
         }
         if (result.Escalation is { } escalated)
         {
+            room.Keep();
             log.LogInformation("Escalation {EscalationId} stored: {Level}, minor {Minor}, urgent {Urgent}, to {Destination}",
                 escalated.Id, escalated.Level, escalated.Minor, escalated.Urgent, escalated.Destination);
+        }
+        else if (result.EscalationCapped)
+        {
+            escalations.Refused(room.Reached);
         }
         return result;
     }
@@ -323,7 +335,8 @@ public sealed class ConversationService(
     /// <summary>Configured machines, reused: one turn at a time each.</summary>
     private readonly ConcurrentBag<Conversation> _machines = [];
 
-    private Task<TurnResult> RunAsync(ConversationState state, UserTurn turn) => RunAsync(conversation => conversation.HandleAsync(state, turn));
+    private Task<TurnResult> RunAsync(ConversationState state, UserTurn turn, bool mayEscalate) =>
+        RunAsync(conversation => conversation.HandleAsync(state, turn, mayEscalate));
 
     private async Task<TurnResult> RunAsync(Func<Conversation, Task<TurnResult>> run)
     {

@@ -60,7 +60,7 @@ public partial class OperatorShiftBrowserTests(ITestOutputHelper output)
         await hotline.Locator("#take-next").ClickAsync();
         await Assertions.Expect(hotline.Locator("#reply")).ToBeFocusedAsync();
         var side = hotline.Locator("#side");
-        var asked = TestContent.Content.Plan.Core[0];
+        var asked = TestContent.Content.Plan.FollowUps[Bot.Content.Form.Labour][0];   // a home points at labour's questions
         await Assertions.Expect(side).ToContainTextAsync(hotlineWords.Indicators[asked].Self);
         await Assertions.Expect(side.Locator("dd").First).ToBeVisibleAsync();
         // The answers in the operator's words; the person's own wording only where it must be theirs, in the consent as they saw it.
@@ -69,7 +69,7 @@ public partial class OperatorShiftBrowserTests(ITestOutputHelper output)
         Assert.DoesNotContain(asked, await side.InnerTextAsync(), StringComparison.Ordinal);   // no raw ids
         // What the person agreed to share, exactly as they saw it: the consent text and the lines sent, in their language.
         await Assertions.Expect(side.Locator("blockquote p")).ToHaveTextAsync(person.Text("consent.ask.hotline"));
-        await Assertions.Expect(side.Locator("blockquote li").Last).ToHaveTextAsync(person.Text("button.hotline"));
+        await Assertions.Expect(side.Locator("blockquote li").Last).ToHaveTextAsync(person.Word("consent.destination.hotline"));
         await Assertions.Expect(side).ToContainTextAsync(hotlineWords.Operator("ticket.speaks", ("language", hotlineWords.Operator("person." + personLanguage))));
 
         // Ctrl+Enter sends; the person reads it; the first-response clock stops.
@@ -205,8 +205,11 @@ public partial class OperatorShiftBrowserTests(ITestOutputHelper output)
         {
             await chat.PressAsync(Button(key));
         }
-        await chat.PressAsync(WebChatClient.Options(chat.LastPrompt)[0].Title);   // where: the first place offered
-        await chat.PressAsync(Button("yes"));
+        await chat.PressAsync(Button("none"));                                    // who: none of these
+        await chat.PressAsync(WebChatClient.Options(chat.LastPrompt)[0].Title);   // where: tick the first place offered (a home)
+        await chat.PressAsync(Button("done"));
+        await chat.PressAsync(Button("none"));                                    // what is happening: none of these
+        await chat.PressAsync(Button("yes"));                                     // the home's first follow-up
         await chat.PressAsync(Button("no"));
         await chat.PressAsync(Button("stop"));
         foreach (var key in new[] { "talk", "woman", destination, "agree" })

@@ -53,10 +53,10 @@ public class ContentTests
     public void Screening_plan_keeps_the_typical_path_short_and_points_at_every_form()
     {
         var plan = Content.Plan;
-        Assert.InRange(plan.MaxQuestions, 6, 12);
+        Assert.InRange(plan.Budget.Screens, 6, 10);
         Assert.All(Enum.GetValues<Form>(), form => Assert.NotEmpty(plan.FollowUps[form]));
         Assert.All(Enum.GetValues<Form>(), form => Assert.Contains(plan.Choices["situation"], o => o.Forms.Contains(form)));
-        Assert.All(plan.Core, id => Assert.StartsWith("what/", Content["kk"].Indicators[id].Section, StringComparison.Ordinal));
+        Assert.Equal(["who", "place", "situation"], plan.Start);
     }
 
     [Fact]

@@ -40,26 +40,45 @@ public sealed class Chat(string language = "en")
 
     public bool Offers(string key) => Prompt.Options.Any(o => o.Label == Pack.Text("button." + key));
 
-    /// <summary>Answers the screening until the result: choices by a chooser, yes/no questions by a rule.</summary>
-    public async Task<int> AnswerScreening(Func<string, string> choose, Func<Indicator, string> answer)
+    /// <summary>
+    /// Answers the screening until the result: on a choice screen ticks what <paramref name="choose"/> names, on a list
+    /// ticks the signs <paramref name="answer"/> says "yes" to, a yes/no question by <paramref name="answer"/>; returns the screens.
+    /// </summary>
+    public async Task<int> AnswerScreening(Func<string, IEnumerable<string>> choose, Func<Indicator, string> answer)
     {
-        var asked = 0;
+        var screens = 0;
         while (State.Step == Step.Screening)
         {
-            asked++;
-            var question = State.Question!;
-            if (question.StartsWith("choice:", StringComparison.Ordinal))
+            screens++;
+            var screen = State.Question!;
+            if (Pack.Indicators.TryGetValue(screen, out var indicator))
             {
-                var key = question["choice:".Length..];
-                await PressLabel(Pack.Choices[key].Options[choose(key)]);
+                await Press(answer(indicator));
+                continue;
             }
-            else
+            var ticks = Content.Plan.Screens[screen].Kind == ScreenKind.Choice
+                ? choose(screen).ToList()
+                : Content.Plan.Screens[screen].Indicators.Where(id => answer(Pack.Indicators[id]) == "yes").ToList();
+            await Tick(ticks);
+            await PressDone();
+        }
+        return screens;
+    }
+
+    /// <summary>Ticks options of the "tap all that apply" screen on screen by id (those not offered to this person are passed over).</summary>
+    public async Task Tick(IEnumerable<string> ids)
+    {
+        foreach (var id in ids)
+        {
+            if (Prompt.Options.FirstOrDefault(o => o.Id.EndsWith(".t." + id, StringComparison.Ordinal)) is { } option)
             {
-                await Press(answer(Pack.Indicators[question]));
+                await Send(UserTurn.Pressed(option.Id));
             }
         }
-        return asked;
     }
+
+    /// <summary>"Done", or "None of these" when nothing is ticked: the same move.</summary>
+    public Task<TurnResult> PressDone() => Offers("done") ? Press("done") : Press("none");
 
     /// <summary>From a fresh start to the first screening question.</summary>
     public async Task Intake(string role, string age, string location = "in-kazakhstan", string safety = "safe")
@@ -72,8 +91,8 @@ public sealed class Chat(string language = "en")
         await Press(location);
     }
 
-    /// <summary>The option of a choice question that points at the form, else the first that points at none.</summary>
-    public string OptionFor(string choice, Form? form) =>
-        (Content.Plan.Choices[choice].FirstOrDefault(o => form is { } f && o.Forms.Contains(f))
-            ?? Content.Plan.Choices[choice].First(o => o.Forms.Count == 0)).Id;
+    /// <summary>The option of a choice screen that points at the form, else none ("None of these").</summary>
+    public IEnumerable<string> OptionFor(string choice, Form? form) =>
+        Content.Plan.Choices.TryGetValue(choice, out var options) && options.FirstOrDefault(o => form is { } f && o.Forms.Contains(f)) is { } option
+            ? [option.Id] : [];
 }

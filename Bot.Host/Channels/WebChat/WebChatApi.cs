@@ -130,7 +130,7 @@ public static class WebChatApi
         {
             return TypedResults.Ok(new { id = activityId });   // typing, events: nothing to do
         }
-        var result = await conversations.HandleAsync(id, Channel, ToTurn(activity), cancel: http.RequestAborted);
+        var result = await conversations.HandleAsync(id, Channel, ToTurn(activity), client: ClientAddress.Of(http), cancel: http.RequestAborted);
         if (result!.Effect != TurnEffect.None)
         {
             echoes.Forget(id);

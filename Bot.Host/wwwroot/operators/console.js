@@ -8,7 +8,7 @@ const antiforgery = document.querySelector('meta[name="antiforgery"]').content;
 const lang = document.documentElement.lang;
 const state = {
   me: null, tickets: [], detail: null, selected: sessionStorage.getItem('selected'), canned: {}, seen: null,
-  online: true, cannedIndex: 0,
+  online: true, cannedIndex: 0, refused: 0,
 };
 
 // ---- talking to the host -------------------------------------------------------------------------------------
@@ -249,6 +249,10 @@ function renderQueue() {
     tr.insertCell().textContent = t('queue.waiting', { n: xs.length });
     tr.insertCell().textContent = t('queue.longest', { duration: duration(Date.now() - Math.min(...xs.map(x => utc(x.queuedAt)))) });
   }
+  if (state.refused > 0) {
+    const tr = board.insertRow(); tr.id = 'refused';
+    const cell = tr.insertCell(); cell.colSpan = 3; cell.textContent = t('queue.refused', { n: state.refused });
+  }
   const list = el('ul', undefined, 'tickets', { id: 'tickets' });
   if (live.length === 0) list.append(el('li', t('queue.empty'), 'empty'));
   for (const x of live) list.append(ticketItem(x));
@@ -453,8 +457,8 @@ async function refresh() {
   refreshing = (async () => {
     do {
       again = false;
-      const list = await (await call('/tickets')).json();
-      state.tickets = list; alertNew(list);
+      const [list, refused] = await Promise.all([call('/tickets').then(r => r.json()), call('/refused').then(r => r.json())]);
+      state.tickets = list; state.refused = refused.perClient + refused.perConversation; alertNew(list);
       await loadDetail();
       render();
     } while (again);
