@@ -17,7 +17,7 @@ public class OperatorCrashTests(ITestOutputHelper output)
         var settings = new Dictionary<string, string>
         {
             ["Abuse:NewConversationsPerMinutePerClient"] = "0", ["Abuse:RequestsPerMinutePerClient"] = "0",
-            ["Abuse:RequestsPerMinutePerConversation"] = "0",
+            ["Abuse:RequestsPerMinutePerConversation"] = "0", ["Abuse:EscalationsPerHourPerClient"] = "0",
         };
         await using var host = await HostProcess.StartAsync(settings: settings);
         var people = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => ConsentAsync(host)));
