@@ -176,7 +176,7 @@ public sealed class TicketService(
             }
             if (mismatch)
             {
-                Tickets.Audit(db, id, who.Login, "gender-override", $"preferred {ticket.Gender}, operator {who.Gender}", now);
+                Tickets.Audit(db, id, who.Login, "gender-override", $"preferred={ticket.Gender};operator={who.Gender}", now);
             }
             Tickets.Audit(db, id, who.Login, "claimed", null, now);
             var destination = Enum.Parse<Destination>(ticket.Destination);
@@ -224,7 +224,7 @@ public sealed class TicketService(
             {
                 (row.BlockedAt, row.ExpiresAt, row.Reason) = (row.ExpiresAt > now ? row.BlockedAt : now, until, secrets.Seal(reason));
             }
-            Tickets.Audit(db, id, who.Login, "blocked", OperatorApi.Invariant($"until {until:yyyy-MM-dd HH:mm} UTC"), now);
+            Tickets.Audit(db, id, who.Login, "blocked", OperatorApi.Invariant($"until={until:yyyy-MM-ddTHH:mm:ssZ}"), now);
             return true;
         }, cancel);
         if (blocked)
@@ -321,7 +321,7 @@ public sealed class TicketService(
             db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, Transfer = true, Text = secrets.Seal(note.Trim()), At = now });
             (ticket.Destination, ticket.Status, ticket.OperatorId, ticket.ClaimedAt) = (to, TicketStatus.New, null, null);
             (ticket.QueuedAt, ticket.NoOperatorToldAt) = (now, null);   // a new queue: its own wait, told again if nobody there answers
-            Tickets.Audit(db, id, who.Login, "transferred", "to " + to, now);
+            Tickets.Audit(db, id, who.Login, "transferred", "team=" + to, now);
             var destination = Enum.Parse<Destination>(to);
             return Outcome(TicketOutcome.Done, (c, state) => c.OperatorTransferred(state, id, destination));
         }, cancel);
@@ -389,7 +389,7 @@ public sealed class TicketService(
             var then = ticket.EndedAt is null ? End(db, ticket, who, now) : null;
             (ticket.Status, ticket.Disposition, ticket.ClosedAt) = (TicketStatus.Closed, disposition, now);
             ticket.Outcome = string.IsNullOrWhiteSpace(outcome) ? null : secrets.Seal(outcome.Trim());
-            Tickets.Audit(db, id, who.Login, "closed", disposition, now);
+            Tickets.Audit(db, id, who.Login, "closed", "disposition=" + disposition, now);
             return Outcome(TicketOutcome.Done, then);
         }, cancel);
 
@@ -427,7 +427,7 @@ public sealed class TicketService(
                 {
                     return null;
                 }
-                Tickets.Audit(db, id, "system", "no-operator-told", outside ? "outside working hours" : "no claim in time", now);
+                Tickets.Audit(db, id, "system", "no-operator-told", outside ? "reason=outside-hours" : "reason=no-claim", now);
                 return (c, state) => Task.FromResult(c.NoOperatorYet(state, id, outside));
             }, cancel);
         }
