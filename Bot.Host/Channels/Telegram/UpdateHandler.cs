@@ -81,7 +81,8 @@ public sealed class UpdateHandler(
         {
             return;
         }
-        if (result.Effect == TurnEffect.None && question is { Date.Year: > 1970 })   // an inaccessible message has date 0
+        // A redrawn screen is edited in place with its new ticks by the sender: its keyboard stays.
+        if (result.Effect == TurnEffect.None && question is { Date.Year: > 1970 } && result.Messages is not [{ Redraw: true }])   // an inaccessible message has date 0
         {
             await ShowChosenAsync(key, question, data, cancel);
         }
