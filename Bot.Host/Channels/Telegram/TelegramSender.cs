@@ -154,9 +154,9 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
         // One plain SQL command, no change tracking: this runs on the one writer for every message sent and received.
         // A /forget may have run while this message was on its way: then nothing of the chat is kept (the address is gone).
         return _writer.WriteAsync(db => db.Database.ExecuteSqlAsync($"""
-            DELETE FROM TelegramMessages WHERE ConversationKey = {key} AND SentAt < {old};
-            INSERT INTO TelegramMessages (ConversationKey, MessageId, SentAt) SELECT {key}, {messageId}, {now}
-            WHERE {!onlyIfAddressed} OR EXISTS (SELECT 1 FROM Addresses WHERE "Key" = {key});
+            DELETE FROM "TelegramMessages" WHERE "ConversationKey" = {key} AND "SentAt" < {old};
+            INSERT INTO "TelegramMessages" ("ConversationKey", "MessageId", "SentAt") SELECT {key}, {messageId}, {now}
+            WHERE {!onlyIfAddressed} OR EXISTS (SELECT 1 FROM "Addresses" WHERE "Key" = {key});
             """, cancel));
     }
 
