@@ -7,7 +7,6 @@ using Bot.Host.Storage;
 using Bot.Host.Turns;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Host.Channels.WebChat;
 
@@ -42,7 +41,7 @@ public static partial class WebChatApi
         builder.Services.AddSingleton<FinalReplies>();
         builder.Services.AddSingleton<Tokens>();
         builder.Services.AddSingleton<Echoes>();
-        builder.Services.AddScoped<WebChatFeed>();
+        builder.Services.AddSingleton<WebChatFeed>();
         builder.Services.AddSingleton<WebChatStreams>();
         builder.Services.AddHostedService(services => services.GetRequiredService<WebChatStreams>());
         builder.Services.AddSingleton<IReplyObserver>(services => services.GetRequiredService<WebChatStreams>());
@@ -151,7 +150,7 @@ public static partial class WebChatApi
         await tokens.AuthorizeAsync(http, id: null) is { } grant ? TypedResults.Ok(tokens.Issue(grant)) : TypedResults.Unauthorized();
 
     private static async Task<IResult> PostActivity(string id, HttpContext http, ConversationService conversations, Tokens tokens, FinalReplies finals,
-        Echoes echoes, BlockedConversations blocked, BotDb db, WebChatStreams streams)
+        Echoes echoes, BlockedConversations blocked, WebChatStreams streams, ConversationStore store)
     {
         var authorized = await tokens.AuthorizeAsync(http, id) is not null;
         // A block ends the conversation's tokens, but whoever holds the phone can still leave and erase (/exit, /forget).
@@ -169,18 +168,18 @@ public static partial class WebChatApi
         {
             return TypedResults.Unauthorized();
         }
-        return await HandleAsync(id, activity, turn, http, conversations, finals, echoes, db, streams);
+        return await HandleAsync(id, activity, turn, http, conversations, finals, echoes, streams, store);
     }
 
     /// <summary>Echoes the person's activity (if their client waits for it) and runs the turn, if any; the answer is the activity's id.</summary>
     private static async Task<IResult> HandleAsync(string id, Activity activity, UserTurn? turn, HttpContext http, ConversationService conversations,
-        FinalReplies finals, Echoes echoes, BotDb db, WebChatStreams streams)
+        FinalReplies finals, Echoes echoes, WebChatStreams streams, ConversationStore store)
     {
         var activityId = $"{id}|u{Base64Url(RandomNumberGenerator.GetBytes(6))}";
         if (activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("clientActivityID", out _))
         {
             // Web Chat marks its message sent when it reads it back; the echo lives in memory only.
-            var last = await db.Outbox.Where(m => m.ConversationKey == id).MaxAsync(m => (long?)m.Id, http.RequestAborted) ?? 0;
+            var last = await store.LastReplyAsync(id, http.RequestAborted);
             echoes.Add(id, last, activity with { Id = activityId, Conversation = new ConversationAccount(id), Timestamp = DateTimeOffset.UtcNow, ChannelId = Channel });
             streams.Changed(id);
         }
@@ -211,7 +210,7 @@ public static partial class WebChatApi
     /// told so in their language, with the question again.
     /// </summary>
     private static async Task<IResult> Upload(string id, HttpContext http, ConversationService conversations, Tokens tokens, FinalReplies finals,
-        Echoes echoes, BotDb db, WebChatStreams streams)
+        Echoes echoes, WebChatStreams streams, ConversationStore store)
     {
         if (await tokens.AuthorizeAsync(http, id) is null)
         {
@@ -256,7 +255,7 @@ public static partial class WebChatApi
         {
             return PublicEndpoints.PayloadTooLarge(http);
         }
-        return await HandleAsync(id, activity, UserTurn.Unreadable(activity.Locale), http, conversations, finals, echoes, db, streams);
+        return await HandleAsync(id, activity, UserTurn.Unreadable(activity.Locale), http, conversations, finals, echoes, streams, store);
     }
 
     /// <param name="wait">Long polling (the embedded page where WebSockets are blocked): with nothing new, wait up to 25 s for it.</param>
@@ -291,7 +290,7 @@ public static partial class WebChatApi
 }
 
 /// <summary>A conversation's activities after a watermark: replies from the outbox and the person's echoes.</summary>
-public sealed class WebChatFeed(BotDb db, Echoes echoes, Sealed secrets)
+public sealed class WebChatFeed(ConversationStore store, Echoes echoes, Sealed secrets)
 {
     /// <summary>The watermark before anything of a conversation.</summary>
     public const string Start = "0";
@@ -299,7 +298,7 @@ public sealed class WebChatFeed(BotDb db, Echoes echoes, Sealed secrets)
     /// <summary>The watermark after everything there is now.</summary>
     public async Task<string> EndAsync(string id, CancellationToken cancel)
     {
-        var last = await db.Outbox.Where(m => m.ConversationKey == id).MaxAsync(m => (long?)m.Id, cancel) ?? 0;
+        var last = await store.LastReplyAsync(id, cancel);
         return $"{last.ToString(CultureInfo.InvariantCulture)}.{echoes.Sequence.ToString(CultureInfo.InvariantCulture)}";
     }
 
@@ -309,9 +308,7 @@ public sealed class WebChatFeed(BotDb db, Echoes echoes, Sealed secrets)
         var parts = (watermark ?? "").Split('.');
         var after = long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : 0;
         var echoesSeen = parts.Length > 1 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var e) ? e : 0;
-        var rows = await db.Outbox.AsNoTracking()
-            .Where(m => m.ConversationKey == id && m.Id > after)
-            .OrderBy(m => m.Id).Take(100).ToListAsync(cancel);
+        var rows = await store.RepliesAfterAsync(id, after, take: 100, cancel);
         var replies = rows.Select(row => (Position: row.Id, Order: 0L, Activity: WebChatApi.ToActivity(id, row.Id.ToString("D7", CultureInfo.InvariantCulture),
             row.CreatedAt, row.Message(secrets))));
         var echoed = echoes.After(id, echoesSeen);

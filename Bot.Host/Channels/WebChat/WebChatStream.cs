@@ -12,7 +12,7 @@ namespace Bot.Host.Channels.WebChat;
 /// watermark it was opened with), the bot's typing and an empty keep-alive message now and then. Long polls wait here too.
 /// Memory per socket is a few small objects: no buffer is held while a socket waits.
 /// </summary>
-public sealed class WebChatStreams(IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<WebChatStreams> log)
+public sealed class WebChatStreams(WebChatFeed feed, IHostApplicationLifetime lifetime, ILogger<WebChatStreams> log)
     : BackgroundService, IReplyObserver
 {
     /// <summary>Often enough for proxies (nginx closes an idle proxied connection after 60 s by default) and for clients to notice a dead host.</summary>
@@ -115,7 +115,7 @@ public sealed class WebChatStreams(IServiceScopeFactory scopes, IHostApplication
             {
                 var typing = stream.TakeTyping();
                 // Read on each change rather than handed the rows: the socket sends exactly what GET would, in the same order.
-                var set = changed ? await ReadAsync(id, stream.Watermark) : null;
+                var set = changed ? await feed.ReadAsync(id, stream.Watermark, CancellationToken.None) : null;
                 var activities = Enumerable.Range(0, typing).Select(_ => TypingActivity(id)).Concat(set?.Activities ?? []).ToList();
                 if (activities.Count > 0)
                 {
@@ -135,12 +135,6 @@ public sealed class WebChatStreams(IServiceScopeFactory scopes, IHostApplication
                 return;
             }
         }
-    }
-
-    private async Task<ActivitySet> ReadAsync(string id, string watermark)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<WebChatFeed>().ReadAsync(id, watermark, CancellationToken.None);
     }
 
     private static async Task SendTextAsync(WebSocket socket, byte[] utf8)
