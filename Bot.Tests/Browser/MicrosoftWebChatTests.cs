@@ -121,6 +121,9 @@ public class MicrosoftWebChatTests
         {
             await PressAsync(key);
         }
+        // The rights come in steps: the summary, then the card a page at a time.
+        await Assertions.Expect(transcript).ToContainTextAsync(En.Text("rights.summary").Split('\n')[0], new() { Timeout = 30_000 });
+        await PressAsync("next");
         await Assertions.Expect(transcript).ToContainTextAsync(En.Rights.Title, new() { Timeout = 30_000 });
         var artefacts = Directory.CreateDirectory(Path.Combine(RepoFolder("."), "TestResults", "artefacts")).FullName;
         await page.ScreenshotAsync(new() { Path = Path.Combine(artefacts, $"webchat-rights-card-{(webSocket ? "websocket" : "polling")}.png") });
