@@ -105,7 +105,7 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
         using var lease = await _limiter.AcquireAsync(chatId.ToString(CultureInfo.InvariantCulture), 1, cancel);
         var keyboard = message.Options.Count == 0 ? null
             : new InlineKeyboardMarkup(message.Options.Select(o => new[] { InlineKeyboardButton.WithCallbackData(o.Label, o.Id) }));
-        var sent = await _bot.SendMessage(chatId, message.Text, replyMarkup: keyboard, linkPreviewOptions: LinkPreview,
+        var sent = await _bot.SendMessage(chatId, message.Shown, replyMarkup: keyboard, linkPreviewOptions: LinkPreview,
             disableNotification: _options.DisableNotification && !alert, protectContent: _options.ProtectContent, cancellationToken: cancel);
         return sent.MessageId;
     }
