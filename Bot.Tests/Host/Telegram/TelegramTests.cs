@@ -76,6 +76,41 @@ public class TelegramTests
     }
 
     [Fact]
+    public async Task A_tap_on_a_tap_all_that_apply_screen_edits_the_screen_in_place_and_a_refused_edit_sends_it_again()
+    {
+        await using var api = await FakeBotApi.StartAsync();
+        await using var host = await HostProcess.StartAsync(settings: Settings(api));
+        var user = new TelegramUser(api, 40417);
+        await user.SayAsync("/start");
+        foreach (var key in new[] { "continue", "safe", "self", "adult", "in-kazakhstan" })
+        {
+            await user.PressAsync(key);
+        }
+        var screen = user.LastPrompt;
+        var (sends, id) = (user.Sent.Count, (int)screen.Body["_message_id"]!);
+        var options = TelegramUser.Buttons(screen).Where(b => b.Data.Contains(".t.", StringComparison.Ordinal)).ToList();
+        Assert.True(options.Count >= 2, "the first screen is not a tap-all-that-apply screen");
+
+        api.Enqueue(user.Callback(screen, options[0].Data));
+        var edited = await TelegramUser.WaitAsync(() => api.Calls("editMessageText").LastOrDefault(c => (int)c.Body["message_id"]! == id
+            && TelegramUser.Buttons(c).Any(b => b.Label == "✓ " + options[0].Label)));
+        Assert.Equal(TelegramUser.Text(screen), TelegramUser.Text(edited));
+        Assert.Equal(sends, user.Sent.Count);   // the same message on the phone, not a second copy of the screen
+
+        // Where Telegram refuses the edit (an old message, a client that lost it), the screen comes again as a new message.
+        api.Refused.Add("editMessageText");
+        var second = TelegramUser.Buttons(edited).Single(b => b.Label == options[1].Label);
+        var again = await user.SendAndWaitAsync(user.Callback(edited, second.Data));
+        Assert.Equal(["✓ " + options[0].Label, "✓ " + options[1].Label],
+            TelegramUser.Buttons(again).Where(b => b.Label.StartsWith("✓ ", StringComparison.Ordinal)).Select(b => b.Label));
+        api.Refused.Remove("editMessageText");
+
+        // "Done" moves on: the next screen is a new message.
+        var next = await user.PressAsync("done");
+        Assert.NotEqual(TelegramUser.Text(again), TelegramUser.Text(next));
+    }
+
+    [Fact]
     public async Task Witness_path_by_taps_goes_to_the_police_even_when_every_non_essential_call_fails()
     {
         await using var api = await FakeBotApi.StartAsync();
