@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Bot.Content;
 using Bot.Host.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;
 
@@ -39,10 +38,14 @@ public class CrashSafetyTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task Killing_the_host_under_load_loses_no_acknowledged_turn_and_duplicates_nothing()
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Killing_the_host_under_load_loses_no_acknowledged_turn_and_duplicates_nothing(StorageProvider provider)
     {
-        var first = await HostProcess.StartAsync(settings: new Dictionary<string, string> { ["Abuse:NewConversationsPerMinutePerClient"] = "0" });
+        var first = await HostProcess.StartAsync(settings: TestStorage.Settings(provider, new Dictionary<string, string>
+        {
+            ["Abuse:NewConversationsPerMinutePerClient"] = "0", ["Abuse:EscalationsPerHourPerClient"] = "0",
+        }));
         var people = new ConcurrentBag<Person>();
         var agreed = 0;
         var walking = Enumerable.Range(0, 200).Select(async _ =>
@@ -81,7 +84,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
         output.WriteLine($"killed with {people.Count} conversations started, {acknowledgedAgreements.Count} escalations acknowledged, " +
             $"{people.Sum(p => p.Acknowledged)} turns acknowledged");
 
-        await using var second = await HostProcess.StartAsync(first.DataPath, new Dictionary<string, string> { ["Abuse:NewConversationsPerMinutePerClient"] = "0" });
+        await using var second = await HostProcess.StartAsync(first.DataPath, first.Settings);
         await first.DisposeAsync();
         foreach (var person in people)
         {
@@ -102,8 +105,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
         }
         Assert.All(people, p => Assert.Empty(p.Duplicates));
 
-        await using var db = new BotDb(new DbContextOptionsBuilder<BotDb>()
-            .UseSqlite(new SqliteConnectionStringBuilder { DataSource = System.IO.Path.Combine(second.DataPath, "bot.db") }.ToString()).Options);
+        await using var db = TestDatabase.Open(second);
         var escalations = await db.Tickets.Select(e => e.ConversationKey!).ToListAsync();
         Assert.All(acknowledgedAgreements, id => Assert.Single(escalations, id));   // told it was sent: stored, once
         Assert.Equal(people.Select(p => p.Chat.ConversationId).Order(), escalations.Order());   // everyone finished, once each
