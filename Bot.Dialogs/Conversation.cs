@@ -15,8 +15,8 @@ public sealed partial class Conversation
     public enum Trigger
     {
         // Buttons, in the order they are shown.
-        Choose, Toggle, Continue, ChangeLanguage, Danger, Doctor, Safe, Self, Witness, RightsOnly,
-        Under18, Adult, InKazakhstan, Abroad, Yes, No, NotSure, Done, Skip, Stop, Talk, Rights, Leave, Next,
+        Choose, Toggle, Continue, ChangeLanguage, Danger, Doctor, Safe, TalkNow, Questions, Self, Witness, RightsOnly,
+        Under18, Adult, InKazakhstan, Abroad, Yes, No, NotSure, Done, Skip, Stop, Talk, Rights, NotNow, Next, Foreigners,
         Woman, Man, NoPreference, Hotline, Police, Agree, Disagree, Cancel, StartAgain, Menu,
         // Commands, typed or from a channel's menu; never shown as buttons.
         StartCommand, RightsCommand, TalkCommand, LanguageCommand,
@@ -31,7 +31,9 @@ public sealed partial class Conversation
     private ConversationState _state = new();
     private List<BotMessage> _messages = [];
     private EscalationRequest? _escalation;
-    private bool _refused;
+    private string? _forOperator;
+    // The line the waiting prompt carries this turn instead of its usual one (what just happened while waiting).
+    private string? _waitingLine;
     // A tap on a "tap all that apply" screen: the prompt that follows redraws the one on screen.
     private bool _redraw;
     // The host's word on this turn: whether the operators' queue takes one more escalation from here (its caps).
@@ -93,13 +95,9 @@ public sealed partial class Conversation
         var effect = turn.Option is { } option ? await PressAsync(option) : await TypeAsync(turn.Text ?? "");
         if (effect == TurnEffect.None)
         {
-            if (_refused && _state.Step == Step.Rights)
-            {
-                SayWholeRightsCard();
-            }
-            _messages.Add(await CurrentPromptAsync());
+            _messages.Add(CurrentPrompt());
         }
-        return new TurnResult(_messages, effect, _escalation, EscalationCapped: _capped);
+        return new TurnResult(_messages, effect, _escalation, _forOperator, EscalationCapped: _capped);
     }
 
     /// <summary>A turn from this state may escalate (the consent screen is showing): the host reserves room in the queue first.</summary>
@@ -107,14 +105,17 @@ public sealed partial class Conversation
 
     private static TurnResult Nothing => new([], TurnEffect.None, null);
 
-    private void Begin(ConversationState state) => (_state, _messages, _escalation, _refused, _link, _redraw) = (state, [], null, false, null, false);
+    private void Begin(ConversationState state) =>
+        (_state, _messages, _escalation, _forOperator, _waitingLine, _link, _redraw) = (state, [], null, null, null, null, false);
+
+    private static readonly Trigger[] Buttons = Enum.GetValues<Trigger>().Where(t => t < Trigger.StartCommand).ToArray();
 
     private sealed record Offer(Trigger Trigger, string Name, string Label, string? Value = null);
 
     /// <summary>The options on screen, from the machine's permitted triggers, so a button can never offer a move the machine refuses.</summary>
-    private async Task<List<Offer>> OfferedAsync()
+    private List<Offer> Offered()
     {
-        var permitted = (await _machine.GetPermittedTriggersAsync()).Where(t => t < Trigger.StartCommand).Distinct().Order();
+        var permitted = Buttons.Where(_machine.CanFire).OrderBy(OfferOrder);
         var offers = new List<Offer>();
         foreach (var trigger in permitted)
         {
@@ -129,7 +130,7 @@ public sealed partial class Conversation
             }
             else if (trigger != Trigger.Choose)
             {
-                if (!(_state.Step == Step.Destination && SaidMinor && trigger == Trigger.Hotline))
+                if (!(_state.Step == Step.Destination && SaidMinor && _state.Role != Dialogs.Role.Witness && trigger == Trigger.Hotline))
                 {
                     offers.Add(new Offer(trigger, Kebab(trigger), Pack.Text("button." + Kebab(trigger))));
                 }
@@ -138,16 +139,22 @@ public sealed partial class Conversation
             {
                 offers.AddRange(LanguageOffers());
             }
+            else if (_state.Step == Step.Contact)
+            {
+                offers.AddRange(ContactOffers());
+            }
         }
         return offers;
     }
 
-    private async Task<BotMessage> CurrentPromptAsync()
+    private BotMessage CurrentPrompt()
     {
         _state.Prompt++;
         var text = _state.Step switch
         {
             Step.Language => LanguagePrompt(),
+            Step.Urgent => UrgentPrompt(),
+            Step.Waiting => _waitingLine ?? Text("waiting.ask"),
             Step.Screening => ScreeningPrompt(),
             Step.Result => ResultText(),
             Step.Rights => RightsPrompt(),
@@ -156,7 +163,7 @@ public sealed partial class Conversation
             _ => Text(Kebab(_state.Step) + ".ask"),
         };
         var prefix = _state.Prompt.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".";
-        return new BotMessage(text, (await OfferedAsync()).Select(o => new BotOption(prefix + o.Name, o.Label)).ToList(), _redraw);
+        return new BotMessage(text, Offered().Select(o => new BotOption(prefix + o.Name, o.Label)).ToList(), _redraw);
     }
 
     /// <summary>A pressed or typed option fires its trigger; the stage on screen records what the option means first.</summary>
@@ -170,16 +177,23 @@ public sealed partial class Conversation
             case Step.Screening:
                 RecordScreeningAnswer(offer);
                 break;
+            case Step.Contact:
+                ChooseContact(offer.Value!);
+                break;
             case Step.Consent when offer.Trigger == Trigger.Toggle:
                 ScreeningFlow.Withhold(_state, offer.Value!);
                 _redraw = true;
                 break;
-            case Step.Safety when _state.Role is { } linked:
-                // A deep link chose the role already: skip the role question.
-                await _machine.FireAsync(offer.Trigger);
-                await _machine.FireAsync(linked switch { Dialogs.Role.Witness => Trigger.Witness, Dialogs.Role.RightsOnly => Trigger.RightsOnly, _ => Trigger.Self });
-                return;
         }
         await _machine.FireAsync(offer.Trigger);
+        if (_state.Step == Step.Role && _state.Role is { } linked)
+        {
+            // A deep link chose the role already: skip the role question.
+            await _machine.FireAsync(linked switch { Dialogs.Role.Witness => Trigger.Witness, Dialogs.Role.RightsOnly => Trigger.RightsOnly, _ => Trigger.Self });
+        }
     }
+
+    /// <summary>The buttons in the machine's order, except that for a child the police come first (clauses 15–16: the default).</summary>
+    private int OfferOrder(Trigger trigger) =>
+        _state.Step == Step.Destination && SaidMinor && trigger == Trigger.Police ? (int)Trigger.Hotline - 1 : (int)trigger;
 }

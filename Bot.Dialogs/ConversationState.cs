@@ -4,7 +4,7 @@ public enum Step
 {
     /// <summary>The superstate of every step: commands work at any point.</summary>
     Active,
-    Language, Privacy, Safety, Role, Age, Location, Screening, Result, Rights,
+    Language, Privacy, Safety, Urgent, Contact, Role, Age, Location, Screening, Result, Rights,
     Gender, Destination, Consent, Waiting, Menu,
 }
 

@@ -6,14 +6,14 @@ public static class UiKeys
     private static readonly string[] Texts =
     [
         "language.name", "language.ask", "privacy.ask",
-        "safety.ask", "safety.danger", "safety.doctor",
+        "safety.ask", "safety.danger", "safety.doctor", "urgent.ask", "contact.ask",
         "role.ask", "age.ask", "location.ask", "location.abroad",
         "screening.intro", "screening.progress",
         "result.none", "result.none.danger", "result.some", "result.strong", "result.urgent", "result.forms", "result.next",
-        "rights.refused", "rights.duties", "rights.numbers",
+        "result.stopped", "rights.refused", "rights.summary", "rights.foreigners", "rights.duties", "rights.numbers",
         "gender.ask", "destination.ask", "destination.ask.minor",
-        "consent.ask.hotline", "consent.ask.police", "consent.refused",
-        "waiting.ask", "waiting.found.hotline", "waiting.found.police", "waiting.still", "waiting.cancelled", "waiting.capped",
+        "consent.ask.hotline", "consent.ask.police", "consent.ask.urgent", "consent.refused",
+        "waiting.ask", "waiting.found.hotline", "waiting.found.police", "waiting.still", "waiting.saved", "waiting.cancelled", "waiting.capped",
         "operator.joined.hotline", "operator.joined.police", "operator.gender.woman", "operator.gender.man",
         "operator.ended", "operator.transferred.hotline", "operator.transferred.police", "operator.none", "operator.closed",
         "menu.ask", "help.text", "exit.done", "forget.done",

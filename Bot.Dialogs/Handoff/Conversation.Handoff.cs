@@ -10,6 +10,10 @@ public sealed partial class Conversation
 {
     private void ConfigureHandoff()
     {
+        // Danger or a doctor: who and where in one screen, then the plain consent.
+        _machine.Configure(Step.Contact).SubstateOf(Step.Active)
+            .Permit(Trigger.Choose, Step.Consent);
+
         // Clauses 8, 15: the contact of the gender the person prefers.
         _machine.Configure(Step.Gender).SubstateOf(Step.Active)
             .Permit(Trigger.Woman, Step.Destination)
@@ -41,18 +45,18 @@ public sealed partial class Conversation
             .Ignore(Trigger.StartCommand)
             .Ignore(Trigger.TalkCommand)
             .InternalTransition(Trigger.DeepLink, _ => Say("waiting.still"))
-            .InternalTransition(Trigger.RightsCommand, _ => SayAllRightsPages())
+            .InternalTransition(Trigger.RightsCommand, _ => SayRightsSummary())
             .InternalTransition(_operatorJoined, (name, gender, destination, _) => JoinOperator(name, gender, destination))
             .InternalTransition(_operatorWrote, (text, _) => _messages.Add(new BotMessage(text, [])))
             .InternalTransition(_operatorTransferred, (to, _) => TransferTo(to))
-            .InternalTransition(_noOperatorYet, (outsideHours, _) => Say(outsideHours ? "operator.closed" : "operator.none"))
+            .InternalTransition(_noOperatorYet, (outsideHours, _) => _waitingLine = Text(outsideHours ? "operator.closed" : "operator.none"))
             .Permit(Trigger.OperatorEnded, Step.Menu)
             .Permit(Trigger.Cancel, Step.Menu);
 
         _machine.Configure(Step.Menu).SubstateOf(Step.Active)
             .OnEntryFrom(Trigger.Cancel, () => { LeaveWaiting(); Say("waiting.cancelled"); })
             .OnEntryFrom(Trigger.Agree, () => { _capped = true; Say("waiting.capped"); })
-            .OnEntryFrom(Trigger.OperatorEnded, () => { LeaveWaiting(); Say("operator.ended"); SayAllRightsPages(); })
+            .OnEntryFrom(Trigger.OperatorEnded, () => { LeaveWaiting(); Say("operator.ended"); SayRightsSummary(); })
             .Permit(Trigger.StartAgain, Step.Safety)
             .Permit(Trigger.Rights, Step.Rights)
             .Permit(Trigger.Talk, Step.Gender);
@@ -66,7 +70,32 @@ public sealed partial class Conversation
 
     private string DestinationPrompt() => Text(SaidMinor ? "destination.ask.minor" : "destination.ask");
 
-    private string ConsentText() => Text(_state.Destination == Dialogs.Destination.Police ? "consent.ask.police" : "consent.ask.hotline");
+    private string ConsentText() =>
+        Text(UrgentPath ? "consent.ask.urgent" : _state.Destination == Dialogs.Destination.Police ? "consent.ask.police" : "consent.ask.hotline");
+
+    /// <summary>Came straight from "someone is in danger" or "needs a doctor", without the questions.</summary>
+    private bool UrgentPath => (_state.InDanger || _state.NeedsDoctor) && _state.Role is null && _state.Question is null && _state.Asked == 0;
+
+    /// <summary>Who answers and where, in one screen (the age is not asked on this path, so both routes stay open).</summary>
+    private IEnumerable<Offer> ContactOffers() =>
+        from destination in new[] { Dialogs.Destination.Hotline, Dialogs.Destination.Police }
+        from gender in new[] { Dialogs.Gender.Woman, Dialogs.Gender.Man, Dialogs.Gender.NoPreference }
+        select new Offer(Trigger.Choose, $"c.{Kebab(gender)}.{Kebab(destination)}",
+            Pack.Text("button." + Kebab(gender)) + " · " + Pack.Text("button." + Kebab(destination)), $"{gender}.{destination}");
+
+    private void ChooseContact(string value)
+    {
+        var parts = value.Split('.');
+        _state.Gender = Enum.Parse<Gender>(parts[0]);
+        _state.Destination = Enum.Parse<Destination>(parts[1]);
+    }
+
+    /// <summary>Clause 9: what the person writes while they wait is the operator's to read on claiming; it is kept, and they are told so.</summary>
+    private void KeepForOperator(string text)
+    {
+        _forOperator = text;
+        _waitingLine = Text("waiting.saved");
+    }
 
     /// <summary>Clause 7: the consent text, then exactly the lines that will be sent.</summary>
     private string ConsentScreen() => ConsentText() + "\n\n" + Pack.Word(ScreeningFlow.ReaderIsChild(_state) ? "consent.intro.child" : "consent.intro") + "\n" + string.Join("\n",
@@ -85,6 +114,7 @@ public sealed partial class Conversation
             _state.Minor, _state.Abroad == true, urgent, _state.Gender ?? Dialogs.Gender.NoPreference,
             _state.Destination ?? Dialogs.Destination.Hotline, now, ConsentVersion(),
             ConsentPreview.Agreed(_state, Pack, Plan, now, ConsentVersion()));
+        // Where the answers went; the waiting prompt under it is the one "we are finding a person" line.
         Say(_state.Destination == Dialogs.Destination.Police ? "waiting.found.police" : "waiting.found.hotline");
     }
 

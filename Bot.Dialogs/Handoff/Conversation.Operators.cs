@@ -45,7 +45,7 @@ public sealed partial class Conversation
             return Nothing;
         }
         await _machine.FireAsync(Trigger.OperatorEnded);
-        _messages.Add(await CurrentPromptAsync());
+        _messages.Add(CurrentPrompt());
         return new TurnResult(_messages, TurnEffect.None, null);
     }
 
@@ -56,6 +56,10 @@ public sealed partial class Conversation
             return Nothing;
         }
         fire();
+        if (_waitingLine is not null)
+        {
+            _messages.Add(CurrentPrompt());   // still waiting: the line comes with Cancel under it
+        }
         return new TurnResult(_messages, TurnEffect.None, null);
     }
 
@@ -76,6 +80,6 @@ public sealed partial class Conversation
     private void TransferTo(Destination to)
     {
         (_state.WithOperator, _state.Destination) = (false, to);
-        Say(to == Dialogs.Destination.Police ? "operator.transferred.police" : "operator.transferred.hotline");
+        _waitingLine = Text(to == Dialogs.Destination.Police ? "operator.transferred.police" : "operator.transferred.hotline");
     }
 }

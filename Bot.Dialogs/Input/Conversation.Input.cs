@@ -24,7 +24,7 @@ public sealed partial class Conversation
             return TurnEffect.None;
         }
         var name = option[(dot + 1)..];
-        var offered = (await OfferedAsync()).FirstOrDefault(o => o.Name == name);
+        var offered = Offered().FirstOrDefault(o => o.Name == name);
         if (offered is null)
         {
             Say("input.expired");
@@ -41,9 +41,14 @@ public sealed partial class Conversation
         {
             return await CommandAsync(text);
         }
-        var offered = await OfferedAsync();
+        var offered = Offered();
         var number = int.TryParse(text, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= offered.Count ? offered[n - 1] : null;
         var match = number ?? offered.FirstOrDefault(o => string.Equals(o.Label, text, StringComparison.OrdinalIgnoreCase));
+        if (match is null && _state.Step == Step.Waiting && !string.IsNullOrWhiteSpace(text))
+        {
+            KeepForOperator(text);
+            return TurnEffect.None;
+        }
         if (match is null)
         {
             Say("input.choose");

@@ -34,13 +34,18 @@ public sealed partial class Conversation
         // Clauses 26–27, 9.2: safety and urgent needs come before anything else.
         _machine.Configure(Step.Safety).SubstateOf(Step.Active)
             .OnEntryFrom(Trigger.DeepLink, () => { OpenDeepLink(); Say("privacy.ask"); })
-            .Permit(Trigger.Danger, Step.Role)
-            .Permit(Trigger.Doctor, Step.Role)
+            .Permit(Trigger.Danger, Step.Urgent)
+            .Permit(Trigger.Doctor, Step.Urgent)
             .Permit(Trigger.Safe, Step.Role);
 
+        // Danger or a doctor: the numbers and a person at once; the questions only if the person wants them.
+        _machine.Configure(Step.Urgent).SubstateOf(Step.Active)
+            .OnEntryFrom(Trigger.Danger, () => _state.InDanger = true)
+            .OnEntryFrom(Trigger.Doctor, () => _state.NeedsDoctor = true)
+            .Permit(Trigger.TalkNow, Step.Contact)
+            .Permit(Trigger.Questions, Step.Role);
+
         _machine.Configure(Step.Role).SubstateOf(Step.Active)
-            .OnEntryFrom(Trigger.Danger, () => { _state.InDanger = true; Say("safety.danger"); })
-            .OnEntryFrom(Trigger.Doctor, () => { _state.NeedsDoctor = true; Say("safety.doctor"); })
             .Permit(Trigger.Self, Step.Age)
             .Permit(Trigger.Witness, Step.Age)
             .Permit(Trigger.RightsOnly, Step.Rights);
@@ -73,6 +78,9 @@ public sealed partial class Conversation
             }
         }
     }
+
+    /// <summary>The emergency numbers first (they are links on the web), then the way to a person.</summary>
+    private string UrgentPrompt() => Text(_state.InDanger ? "safety.danger" : "safety.doctor") + "\n\n" + Text("urgent.ask");
 
     private IEnumerable<Offer> LanguageOffers() =>
         Bot.Content.BotContent.LanguageCodes.Select(code => new Offer(Trigger.Choose, "c." + code, _content[code].Text("language.name"), code));

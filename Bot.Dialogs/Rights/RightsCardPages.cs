@@ -3,28 +3,47 @@ using Bot.Content;
 
 namespace Bot.Dialogs.Rights;
 
-/// <summary>Appendix 2 in three short pages for a small screen; every page ends with 102 and 116 16.</summary>
+/// <summary>
+/// Appendix 2 for a small screen, in steps: a five-line summary in plain words first, then "read more" one page at a
+/// time; the rights of foreigners (10–15) are a page of their own, offered beside. Every page ends with the numbers.
+/// </summary>
 public static class RightsCardPages
 {
-    private const int RightsPerPage = 6;
+    public const int Summary = 0;
+    /// <summary>The last page "read more" reaches: the duties and the closing line.</summary>
+    public const int Duties = 3;
+    public const int Foreigners = 4;
 
-    public static int Count => 3;
+    // Pages 1 and 2 in the seed's order, the foreigners' rights left out of them.
+    private static readonly int[][] RightsOf = [[], [1, 2, 3, 4, 5], [6, 7, 8, 9, 16, 17], [], [10, 11, 12, 13, 14, 15]];
+
+    public static int Count => RightsOf.Length;
+
+    public static bool HasNext(int page) => page < Duties;
 
     public static string Page(LanguagePack pack, int page)
     {
+        if (page == Summary)
+        {
+            return pack.Text("rights.summary");
+        }
         var card = pack.Rights;
         var text = new StringBuilder();
-        if (page == 0)
+        if (page == 1)
         {
             text.Append(card.Title).Append("\n\n").Append(card.Intro).Append("\n\n");
         }
-        foreach (var right in card.Rights.Skip(page * RightsPerPage).Take(RightsPerPage))
+        if (page == Foreigners)
+        {
+            text.Append(pack.Text("rights.foreigners")).Append('\n');
+        }
+        foreach (var right in card.Rights.Where(r => RightsOf[page].Contains(r.N)))
         {
             text.Append(right.N).Append(". ").Append(right.Text).Append('\n');
         }
-        if (page == Count - 1)
+        if (page == Duties)
         {
-            text.Append('\n').Append(pack.Text("rights.duties")).Append('\n');
+            text.Append(pack.Text("rights.duties")).Append('\n');
             foreach (var duty in card.Duties)
             {
                 text.Append(duty.N).Append(". ").Append(duty.Text).Append('\n');

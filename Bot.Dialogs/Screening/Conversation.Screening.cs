@@ -30,7 +30,7 @@ public sealed partial class Conversation
             .OnEntry(() => _state.Question = null)
             .Permit(Trigger.Talk, Step.Gender)
             .Permit(Trigger.Rights, Step.Rights)
-            .Permit(Trigger.Leave, Step.Rights);
+            .Permit(Trigger.NotNow, Step.Rights);
     }
 
     private bool HasNext() => ScreeningFlow.HasNext(_state, Plan);
@@ -98,6 +98,11 @@ public sealed partial class Conversation
     /// <summary>The level in plain words, then which parts matched (who, where, what), never a legal identification.</summary>
     private string ResultText()
     {
+        if (_state.Answers.Count == 0 && _state.Choices.Count == 0)
+        {
+            // Stopping before any answer says nothing about signs, either way.
+            return Text("result.stopped");
+        }
         var outcome = Outcome();
         // After "someone is in danger" a result without signs still puts 102 / 112 first.
         var text = Text("result." + outcome.Level.ToString().ToLowerInvariant() + (outcome.Level == Level.None && _state.InDanger ? ".danger" : ""));

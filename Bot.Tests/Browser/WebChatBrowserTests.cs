@@ -39,6 +39,8 @@ public class WebChatBrowserTests
         {
             await page.GetByRole(AriaRole.Button, new() { Name = pack.Text("button." + key), Exact = true }).ClickAsync();
         }
+        await Assertions.Expect(log).ToContainTextAsync(pack.Text("rights.summary").Split('\n')[0]);
+        await page.GetByRole(AriaRole.Button, new() { Name = pack.Text("button.next"), Exact = true }).ClickAsync();
         await Assertions.Expect(log).ToContainTextAsync(pack.Rights.Title);
         await page.GetByRole(AriaRole.Button, new() { Name = pack.Text("button.next"), Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = pack.Text("button.next"), Exact = true }).ClickAsync();

@@ -86,6 +86,10 @@ public sealed class Chat(string language = "en")
         await Start();
         await Press("continue");
         await Press(safety);
+        if (safety != "safe")
+        {
+            await Press("questions");   // danger offers a person at once; these scripts answer the questions
+        }
         await Press(role);
         await Press(age);
         await Press(location);

@@ -94,16 +94,32 @@ public class ConversationPathTests
         var chat = new Chat();
         await chat.Intake("self", "adult");
         await chat.AnswerScreening(choice => chat.OptionFor(choice, Form.Sexual), _ => "no");
-        await chat.Press("leave");
+        Assert.False(chat.Offers("leave"));   // never the quick exit's word
+        await chat.Press("not-now");
 
-        var card = chat.Pack.Rights;
-        var shown = string.Join("\n", chat.Last.Messages.Select(m => m.Text));
-        Assert.Contains(card.Title, shown, StringComparison.Ordinal);
-        Assert.All(card.Rights, right => Assert.Contains(right.Text, shown, StringComparison.Ordinal));
-        Assert.All(card.Duties, duty => Assert.Contains(duty.Text, shown, StringComparison.Ordinal));
+        // A short line and the card's five-line summary with the numbers; the rest a page at a time, on request.
+        Assert.Equal([chat.Pack.Text("rights.refused"), chat.Pack.Text("rights.summary")], chat.Last.Messages.Select(m => m.Text));
+        Assert.Equal(5, chat.Prompt.Text.Split('\n').Length);
         Assert.Contains("116 16", chat.Prompt.Text, StringComparison.Ordinal);
         Assert.Contains("102", chat.Prompt.Text, StringComparison.Ordinal);
         Assert.Null(chat.Last.Escalation);
+
+        var card = chat.Pack.Rights;
+        var read = new List<string>();
+        while (chat.Offers("next"))
+        {
+            await chat.Press("next");
+            Assert.Single(chat.Last.Messages);   // one page at a time
+            read.Add(chat.Prompt.Text);
+        }
+        await chat.Press("foreigners");
+        read.Add(chat.Prompt.Text);
+        var shown = string.Join("\n", read);
+        Assert.Contains(card.Title, shown, StringComparison.Ordinal);
+        Assert.All(card.Rights, right => Assert.Contains(right.Text, shown, StringComparison.Ordinal));
+        Assert.All(card.Duties, duty => Assert.Contains(duty.Text, shown, StringComparison.Ordinal));
+        Assert.All(card.Rights.Where(r => r.N is >= 10 and <= 15), right => Assert.Contains(right.Text, chat.Prompt.Text, StringComparison.Ordinal));
+        Assert.DoesNotContain(card.Rights.Single(r => r.N == 1).Text, chat.Prompt.Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -119,7 +135,7 @@ public class ConversationPathTests
 
         Assert.All(chat.Turns, t => Assert.Null(t.Escalation));
         Assert.Equal(Step.Rights, chat.State.Step);
-        Assert.Contains(chat.Pack.Rights.Closing, chat.Prompt.Text, StringComparison.Ordinal);
+        Assert.Equal([chat.Pack.Text("consent.refused"), chat.Pack.Text("rights.summary")], chat.Last.Messages.Select(m => m.Text));
     }
 
     [Fact]
@@ -143,8 +159,9 @@ public class ConversationPathTests
         await chat.Start();
         await chat.Press("continue");
         await chat.Press("danger");
-        Assert.Equal(chat.Pack.Text("safety.danger"), chat.Last.Messages[0].Text);
-        Assert.Contains("102", chat.Last.Messages[0].Text, StringComparison.Ordinal);
+        Assert.StartsWith(chat.Pack.Text("safety.danger"), chat.Prompt.Text, StringComparison.Ordinal);
+        Assert.Contains("102", chat.Prompt.Text, StringComparison.Ordinal);
+        await chat.Press("questions");
         Assert.Equal(chat.Pack.Text("role.ask"), chat.Prompt.Text);
 
         await chat.Press("self");
@@ -192,7 +209,7 @@ public class ConversationPathTests
         await chat.Start();
         await chat.Press("continue");
         await chat.Press("doctor");
-        Assert.Contains("103", chat.Last.Messages[0].Text, StringComparison.Ordinal);
+        Assert.Contains("103", chat.Prompt.Text, StringComparison.Ordinal);
         Assert.True(chat.State.NeedsDoctor);
     }
 
@@ -230,6 +247,8 @@ public class ConversationPathTests
         await chat.Press("continue");
         await chat.Press("safe");
         await chat.Press("rights-only");
+        Assert.Equal(chat.Pack.Text("rights.summary"), chat.Prompt.Text);
+        await chat.Press("next");
         Assert.StartsWith(chat.Pack.Rights.Title, chat.Prompt.Text, StringComparison.Ordinal);
         await chat.Press("next");
         await chat.Press("next");
@@ -303,7 +322,7 @@ public class ConversationPathTests
     }
 
     [Theory]
-    [InlineData("1", Step.Role)]
+    [InlineData("1", Step.Urgent)]
     [InlineData("No one is in danger now", Step.Role)]
     [InlineData("/nonsense", Step.Safety)]
     [InlineData("7.forged", Step.Safety)]

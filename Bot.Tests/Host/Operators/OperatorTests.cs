@@ -248,7 +248,7 @@ public class OperatorTests
         }
         // Still waiting on the new request, nobody with them (the bot answers), and nothing of the old ticket reached them.
         var replies = (await chat.SayAsync("still here")).Select(WebChatClient.Text).ToList();
-        Assert.Equal(En.Text("waiting.ask"), replies[^1]);
+        Assert.Equal(En.Text("waiting.saved"), replies[^1]);
         Assert.DoesNotContain(replies, t => t.Contains("late", StringComparison.Ordinal) || t == En.Text("operator.transferred.police"));
 
         // Clause 16: a child's request is the police's; a police operator cannot pass it to the hotline.
