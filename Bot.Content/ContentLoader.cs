@@ -147,6 +147,7 @@ public static partial class ContentLoader
         }
         var choices = new YamlReader(root, $"{code}/choices.yaml", errors);
         var meta = ReadMeta(new YamlReader(root, $"{code}/meta.yaml", errors));
+        var contacts = new YamlReader(root, $"{code}/contacts.yaml", errors);
         return new LanguagePack(
             code,
             sections.OrderBy(s => SectionKeys.ToList().IndexOf(s.Key)).ToList(),
@@ -156,7 +157,7 @@ public static partial class ContentLoader
             Labels(choices, "child-signs", SignLabelLimit, optional: true),
             Labels(choices, "words", MessageLimit),
             ReadRights(new YamlReader(root, $"{code}/rights.yaml", errors)),
-            ReadContacts(new YamlReader(root, $"{code}/contacts.yaml", errors)),
+            ReadContacts(contacts),
             ReadUi(new YamlReader(root, $"{code}/ui.yaml", errors), requiredUiKeys),
             // The console is optional per language: a language without operators.yaml is spoken to persons only.
             File.Exists(Path.Combine(root, code, "operators.yaml"))
@@ -165,6 +166,7 @@ public static partial class ContentLoader
         {
             Order = meta.Order,
             Review = meta.Review,
+            Consulates = ReadConsulates(contacts),
         };
     }
 
@@ -305,6 +307,27 @@ public static partial class ContentLoader
             yaml.Error(yaml.Get(yaml.Root, "contacts", "contacts", optional: true), missing, "contact is missing");
         }
         return contacts;
+    }
+
+    [GeneratedRegex("^[A-Z]{2}$")]
+    private static partial Regex CountryPattern();
+
+    /// <summary>contacts.yaml `consulates:` (optional): only what a deployment has checked and filled in.</summary>
+    private static List<Consulate> ReadConsulates(YamlReader yaml)
+    {
+        var consulates = new List<Consulate>();
+        foreach (var node in yaml.List(yaml.Root, "consulates", "consulates", optional: true))
+        {
+            var map = node as YamlMappingNode;
+            var country = yaml.Text(map, "country", "consulates");
+            if (country.Length > 0 && !CountryPattern().IsMatch(country))
+            {
+                yaml.Error(node, $"consulates.{country}", "country must be an ISO 3166-1 alpha-2 code, e.g. UZ");
+            }
+            var at = $"consulates.{country}";
+            consulates.Add(new Consulate(country, yaml.Text(map, "number", at), yaml.Text(map, "name", at), yaml.Text(map, "what", at)));
+        }
+        return consulates;
     }
 
     private static Dictionary<string, string> ReadUi(YamlReader yaml, List<string> requiredKeys)
@@ -530,6 +553,14 @@ public static partial class ContentLoader
                         Differ(file, prefix + key, "placeholders {…} differ from kk");
                     }
                 }
+            }
+            foreach (var consulate in pack.Consulates.ExceptBy(original.Consulates.Select(c => (c.Country, c.Number)), c => (c.Country, c.Number)))
+            {
+                Differ("contacts.yaml", $"consulates.{consulate.Country}", "not in kk with the same country and number");
+            }
+            foreach (var consulate in original.Consulates.ExceptBy(pack.Consulates.Select(c => (c.Country, c.Number)), c => (c.Country, c.Number)))
+            {
+                Differ("contacts.yaml", $"consulates.{consulate.Country}", "missing here but present in kk");
             }
             foreach (var contact in original.Contacts)
             {

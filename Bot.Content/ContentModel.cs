@@ -35,6 +35,12 @@ public sealed record RightsCard(string Title, string Intro, IReadOnlyList<CardIt
 public sealed record Contact(string Id, string Number, string Name, string What);
 
 /// <summary>
+/// A consulate of another country in Kazakhstan (Appendix 2, right 10), from contacts.yaml `consulates:`: empty unless a
+/// deployment has checked a number and filled it in; <see cref="Country"/> is the ISO 3166-1 alpha-2 code.
+/// </summary>
+public sealed record Consulate(string Country, string Number, string Name, string What);
+
+/// <summary>
 /// A screen's words: the prompt for the person themself, a witness and a child, and the labels of its
 /// options (a child's label where it differs).
 /// </summary>
@@ -62,6 +68,9 @@ public sealed record LanguagePack(
     public int Order { get; init; }
 
     public ReviewState Review { get; init; } = new(false, "", "", "");
+
+    /// <summary>Consulates a deployment has filled in (contacts.yaml); none by default.</summary>
+    public IReadOnlyList<Consulate> Consulates { get; init; } = [];
 
     /// <summary>Whether the operators' console has this language (its folder has an operators.yaml).</summary>
     public bool HasConsole => Operators.Count > 0;
