@@ -36,6 +36,9 @@ public sealed partial class Conversation
     private string? _waitingLine;
     // A tap on a "tap all that apply" screen: the prompt that follows redraws the one on screen.
     private bool _redraw;
+    // The host's word on this turn: whether the operators' queue takes one more escalation from here (its caps).
+    private bool _mayEscalate = true;
+    private bool _capped;
 
     /// <remarks>Not thread-safe: one turn at a time per instance.</remarks>
     public Conversation(BotContent content, TimeProvider clock)
@@ -74,9 +77,14 @@ public sealed partial class Conversation
     }
 
     /// <summary>Handles one user turn on the conversation's state; the caller saves the state afterwards.</summary>
-    public async Task<TurnResult> HandleAsync(ConversationState state, UserTurn turn)
+    /// <param name="mayEscalate">
+    /// False when the queue's caps are reached for this person's address or conversation: agreeing then gives the numbers to call
+    /// and the menu instead of a ticket (<see cref="TurnResult.EscalationCapped"/>).
+    /// </param>
+    public async Task<TurnResult> HandleAsync(ConversationState state, UserTurn turn, bool mayEscalate = true)
     {
         Begin(state);
+        (_mayEscalate, _capped) = (mayEscalate, false);
         if (_state.Step == Step.Waiting && _state.WithOperator && turn.Option is null
             && turn.Text is { } typed && !string.IsNullOrWhiteSpace(typed) && !typed.TrimStart().StartsWith('/'))
         {
@@ -89,8 +97,11 @@ public sealed partial class Conversation
         {
             _messages.Add(CurrentPrompt());
         }
-        return new TurnResult(_messages, effect, _escalation, _forOperator);
+        return new TurnResult(_messages, effect, _escalation, _forOperator, EscalationCapped: _capped);
     }
+
+    /// <summary>A turn from this state may escalate (the consent screen is showing): the host reserves room in the queue first.</summary>
+    public static bool MayEscalate(ConversationState state) => state.Step == Step.Consent;
 
     private static TurnResult Nothing => new([], TurnEffect.None, null);
 

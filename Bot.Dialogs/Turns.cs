@@ -26,7 +26,9 @@ public enum TurnEffect
 }
 
 /// <param name="ForOperator">What the user typed while an operator is with them: the host hands it to the operator (never logged).</param>
-public sealed record TurnResult(IReadOnlyList<BotMessage> Messages, TurnEffect Effect, EscalationRequest? Escalation, string? ForOperator = null);
+/// <param name="EscalationCapped">The person agreed to be put through, but the queue's caps were reached: they were given the numbers instead.</param>
+public sealed record TurnResult(IReadOnlyList<BotMessage> Messages, TurnEffect Effect, EscalationRequest? Escalation, string? ForOperator = null,
+    bool EscalationCapped = false);
 
 public enum Level { None, Some, Strong, Urgent }
 

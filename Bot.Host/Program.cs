@@ -39,6 +39,7 @@ try
     builder.Services.AddSingleton<BlockedConversations>();
     builder.Services.AddHostedService(services => services.GetRequiredService<BlockedConversations>());
     builder.Services.AddSingleton<FloodGuard>();
+    builder.Services.AddSingleton<EscalationLimits>();
     builder.Services.AddSingleton<Revocations>();
     builder.Services.AddSingleton<ConversationService>();
     builder.Services.AddSingleton<OutboxDispatcher>();

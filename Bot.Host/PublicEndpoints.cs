@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -29,38 +27,17 @@ public static class PublicEndpoints
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             var byClient = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-                perClient > 0 && !IsChannel(http) ? RateLimitPartition.GetFixedWindowLimiter(Client(http), _ => PerMinute(perClient))
+                perClient > 0 && !IsChannel(http) ? RateLimitPartition.GetFixedWindowLimiter(ClientAddress.Of(http), _ => PerMinute(perClient))
                     : RateLimitPartition.GetNoLimiter(""));
             var byConversation = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 perConversation > 0 && WebChatConversation(http) is { } id ? RateLimitPartition.GetFixedWindowLimiter(id, _ => PerMinute(perConversation))
                     : RateLimitPartition.GetNoLimiter(""));
             limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(byClient, byConversation);
             limiter.AddPolicy(NewConversationPolicy, http => newConversations > 0
-                ? RateLimitPartition.GetFixedWindowLimiter(Client(http), _ => PerMinute(newConversations))
+                ? RateLimitPartition.GetFixedWindowLimiter(ClientAddress.Of(http), _ => PerMinute(newConversations))
                 : RateLimitPartition.GetNoLimiter(""));
         });
         return builder;
-    }
-
-    /// <summary>
-    /// The client's address as a limit's key (after a trusted proxy's X-Forwarded-For): IPv4 as it is, IPv6 by its /64,
-    /// which is what one subscriber gets (otherwise each of its 2^64 addresses would be a fresh bucket).
-    /// </summary>
-    public static string Client(HttpContext http) => http.Connection.RemoteIpAddress is { } address ? ClientOf(address) : "";
-
-    public static string ClientOf(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes) + "/64";
     }
 
     private static bool IsChannel(HttpContext http) =>

@@ -34,7 +34,9 @@ public sealed partial class Conversation
             .OnEntryFrom(Trigger.Police, () => _state.Destination = Dialogs.Destination.Police)
             // Clause 7: the person can take any answer out of what is sent (and put it back) before agreeing.
             .InternalTransitionIf(Trigger.Toggle, _ => ScreeningFlow.Matched(_state, Pack, Plan).Count > 0, _ => { })
-            .Permit(Trigger.Agree, Step.Waiting)
+            .PermitIf(Trigger.Agree, Step.Waiting, () => _mayEscalate, "room in the queue")
+            // The queue's caps (a flood from one address or conversation): never silence, the numbers to call instead.
+            .PermitIf(Trigger.Agree, Step.Menu, () => !_mayEscalate, "queue capped for this address or conversation")
             .Permit(Trigger.Disagree, Step.Rights);
 
         // Clause 9: the hand-over happens at once; clause 16: a minor is never left without a route.
@@ -53,6 +55,7 @@ public sealed partial class Conversation
 
         _machine.Configure(Step.Menu).SubstateOf(Step.Active)
             .OnEntryFrom(Trigger.Cancel, () => { LeaveWaiting(); Say("waiting.cancelled"); })
+            .OnEntryFrom(Trigger.Agree, () => { _capped = true; Say("waiting.capped"); })
             .OnEntryFrom(Trigger.OperatorEnded, () => { LeaveWaiting(); Say("operator.ended"); SayRightsSummary(); })
             .Permit(Trigger.StartAgain, Step.Safety)
             .Permit(Trigger.Rights, Step.Rights)

@@ -342,7 +342,7 @@ public sealed class OutboxDispatcher(
                 {
                     foreach (var id in delivered)
                     {
-                        await write.Database.ExecuteSqlAsync($"UPDATE Outbox SET DeliveredAt = {at} WHERE Id = {id}");
+                        await write.Database.ExecuteSqlAsync($"""UPDATE "Outbox" SET "DeliveredAt" = {at} WHERE "Id" = {id}""");
                     }
                 });
             }

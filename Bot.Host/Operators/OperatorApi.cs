@@ -24,6 +24,8 @@ public sealed record NextView(Guid Id);
 public sealed record MeView(Guid Id, string Login, string Role, string Gender, string DisplayName, string Language, int UtcOffsetHours);
 public sealed record CannedReply(string Key, string Text);
 public sealed record AntiforgeryView(string Header, string Token);
+/// <summary>Escalations not queued in the last 24 hours because a cap was reached, per cap (<c>Abuse:EscalationsPer…</c>).</summary>
+public sealed record RefusedView(int PerClient, int PerConversation);
 
 /// <summary>The JSON API (for a hotline's own CRM, and for the console's page): the same <see cref="TicketService"/> as the console.</summary>
 public static class OperatorApi
@@ -111,6 +113,12 @@ public static class OperatorApi
                 ? TypedResults.Ok(content[language].Ui.Where(p => p.Key.StartsWith("operator.canned.", StringComparison.Ordinal))
                     .OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new CannedReply(p.Key, p.Value)).ToList())
                 : TypedResults.NotFound());
+        // Escalations the queue's caps turned away (a flood from one address or chat): counted on the board, never silent.
+        api.MapGet("/refused", (Turns.EscalationLimits limits) =>
+        {
+            var (perClient, perConversation) = limits.RefusedLastDay();
+            return TypedResults.Ok(new RefusedView(perClient, perConversation));
+        });
         var supervisor = api.MapGroup("/statistics").RequireAuthorization(OperatorSetup.SupervisorPolicy);
         supervisor.MapGet("/", async (TicketStatistics statistics, HttpContext http) => TypedResults.Ok(await statistics.BuildAsync(http.RequestAborted)));
         supervisor.MapGet("/csv", async (TicketStatistics statistics, HttpContext http) =>

@@ -24,10 +24,10 @@ public static class OperatorCli
             return 2;
         }
         var login = args[1].Trim().ToLowerInvariant();
-        var options = configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        var options = StorageOptions.From(configuration);
         Directory.CreateDirectory(Path.GetFullPath(options.DataPath));
         var services = new ServiceCollection().AddLogging();
-        services.AddDbContext<BotDb>(db => db.UseBotSqlite(options));
+        services.AddBotDb(options);
         services.AddOperatorIdentity(configuration);
         await using var provider = services.BuildServiceProvider();
         await using var scope = provider.CreateAsyncScope();

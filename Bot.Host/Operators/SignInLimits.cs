@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Bot.Host.Operators;
 
@@ -34,7 +33,7 @@ public sealed class SignInLimits(Microsoft.Extensions.Options.IOptions<SignInLim
     public TimeSpan? Admit(IPAddress? address, string login)
     {
         var now = clock.GetUtcNow();
-        var client = ClientOf(address);
+        var client = ClientAddress.Of(address);
         Trim(now);
         var (window, count) = _addresses.AddOrUpdate(client, _ => (now, 1),
             (_, seen) => now - seen.Window >= TimeSpan.FromMinutes(1) ? (now, 1) : (seen.Window, seen.Count + 1));
@@ -61,34 +60,14 @@ public sealed class SignInLimits(Microsoft.Extensions.Options.IOptions<SignInLim
 
     /// <returns>True when the failed attempt was the one that locked the login out from this address.</returns>
     public bool Failed(IPAddress? address, string login) =>
-        _pairs.TryGetValue(Pair(ClientOf(address), login), out var pair) && pair.Failures == 0 && pair.NotBefore > clock.GetUtcNow();
+        _pairs.TryGetValue(Pair(ClientAddress.Of(address), login), out var pair) && pair.Failures == 0 && pair.NotBefore > clock.GetUtcNow();
 
     public void Succeeded(IPAddress? address, string login)
     {
         lock (_pairs)
         {
-            _pairs.TryRemove(Pair(ClientOf(address), login), out _);
+            _pairs.TryRemove(Pair(ClientAddress.Of(address), login), out _);
         }
-    }
-
-    /// <summary>An IPv6 client's own /64 is one client: it can pick any address inside it.</summary>
-    public static string ClientOf(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "-";
-        }
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes) + "/64";
     }
 
     private static string Pair(string client, string login) => client + " " + login.Trim().ToLowerInvariant();

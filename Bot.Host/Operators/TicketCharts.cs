@@ -47,29 +47,70 @@ public static class TicketCharts
                $"<span>{E(pack.Operator("stats.p90"))}: <strong>{Value(view.Percentile90MinutesToFirstResponse)}</strong></span></p>";
     }
 
-    /// <summary>Horizontal bars, one per value, the count at the end of each.</summary>
+    /// <summary>
+    /// Horizontal bars, one per value, the count at the end of each. A label too long for its column wraps onto more lines (a
+    /// Kazakh disposition is twice an English one), never cut. A suppressed count ("&lt;3", hidden) is a short hatched stub of
+    /// the same length whatever the others: its size is unknown, so it is never drawn as if it were 3.
+    /// </summary>
     internal static string Bars(string id, IReadOnlyList<(string Label, string Count)> bars, LanguagePack pack)
     {
         if (bars.Count == 0)
         {
             return $"<p>{E(pack.Operator("stats.none-yet"))}</p>";
         }
-        const int labelWidth = 300, barWidth = 260, row = 30, width = labelWidth + barWidth + 70;
-        var max = Math.Max(3, bars.Select(b => Number(b.Count) ?? 3).Max());
-        var svg = Open(id, width, (bars.Count * row) + 10, pack);
+        const int labelWidth = 300, barWidth = 260, line = 16, width = labelWidth + barWidth + 70;
+        var max = Math.Max(3, bars.Select(b => Number(b.Count) ?? 0).Max());
+        var lines = bars.Select(b => Wrap(b.Label, labelWidth - 12)).ToList();
+        var svg = Open(id, width, lines.Sum(l => Row(l.Count)) + 10, pack);
+        var y = 5;
         for (var i = 0; i < bars.Count; i++)
         {
             var (label, count) = bars[i];
-            var y = (i * row) + 5;
-            var length = (Number(count) ?? 3) * barWidth / (double)max;
+            var middle = y + (Row(lines[i].Count) / 2);
+            var length = Number(count) is { } n ? n * barWidth / (double)max : SuppressedLength;
+            var first = middle + 5 - ((lines[i].Count - 1) * line / 2);
             svg.Append(CultureInfo.InvariantCulture, $"<g><title>{E(label)}: {E(Shown(count, pack))}</title>")
-                .Append(CultureInfo.InvariantCulture, $"<text x=\"{labelWidth - 8}\" y=\"{y + 18}\" text-anchor=\"end\">{E(label)}</text>")
+                .Append(CultureInfo.InvariantCulture, $"<text x=\"{labelWidth - 8}\" y=\"{first}\" text-anchor=\"end\">")
+                .AppendJoin("", lines[i].Select((text, l) => l == 0 ? E(text) : $"<tspan x=\"{labelWidth - 8}\" dy=\"{line}\">{E(text)}</tspan>"))
+                .Append("</text>")
                 .Append(CultureInfo.InvariantCulture,
-                    $"<rect x=\"{labelWidth}\" y=\"{y + 3}\" width=\"{Math.Max(length, 2):0.#}\" height=\"20\" {Fill(id, count, Bar)}/>")
+                    $"<rect x=\"{labelWidth}\" y=\"{middle - 10}\" width=\"{Math.Max(length, 2):0.#}\" height=\"20\" {Fill(id, count, Bar)}/>")
                 .Append(CultureInfo.InvariantCulture,
-                    $"<text x=\"{labelWidth + length + 6:0.#}\" y=\"{y + 18}\" class=\"count\">{E(Shown(count, pack))}</text></g>");
+                    $"<text x=\"{labelWidth + length + 6:0.#}\" y=\"{middle + 5}\" class=\"count\">{E(Shown(count, pack))}</text></g>");
+            y += Row(lines[i].Count);
         }
         return svg.Append("</svg>").ToString();
+    }
+
+    /// <summary>A suppressed bar's length in pixels: short, the same for every one, marked by its hatching and its "&lt;3".</summary>
+    private const double SuppressedLength = 14;
+
+    private static int Row(int lines) => Math.Max(30, (lines * 16) + 12);
+
+    /// <summary>
+    /// About how wide a label is at the charts' 13 px (CSS): 7.5 px a character, 8.5 for capitals and wide letters. An
+    /// estimate, kept generous so nothing overlaps; the browser does not measure text for the host.
+    /// </summary>
+    internal static double TextWidth(string text) =>
+        text.Sum(c => char.IsUpper(c) || "шщжмюыфШЩЖМЮЫФwmWM".Contains(c) ? 8.5 : c == ' ' ? 4 : 7.5);
+
+    /// <summary>Words onto lines no wider than <paramref name="width"/> pixels (a single longer word gets a line of its own).</summary>
+    internal static List<string> Wrap(string text, double width)
+    {
+        var lines = new List<string>();
+        var current = "";
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = current.Length == 0 ? word : current + " " + word;
+            if (current.Length > 0 && TextWidth(next) > width)
+            {
+                lines.Add(current);
+                next = word;
+            }
+            current = next;
+        }
+        lines.Add(current);
+        return lines;
     }
 
     /// <summary>Tickets per week, one bar per level, weeks in time order with the empty weeks between them.</summary>
@@ -81,15 +122,27 @@ public static class TicketCharts
         }
         var cells = rows.ToDictionary(r => r.Value, r => r.Count);
         var weeks = Weeks(rows.Select(r => r.Value.Split('/')[0]).ToList());
-        const int left = 40, height = 200, top = 40, group = 4 * 14 + 16;
+        const int left = 40, height = 200, bar = 20, group = (4 * bar) + 16;   // a bar apart enough for its "<3" above it
         var width = Math.Max(400, left + (weeks.Count * group) + 20);
-        var max = Math.Max(3, rows.Select(r => Number(r.Count) ?? 3).Max());
-        var svg = Open("week-level", width, top + height + 40, pack);
-        for (var l = 0; l < Levels.Length; l++)   // the legend: colour and words, never colour alone
+        var max = Math.Max(3, rows.Select(r => Number(r.Count) ?? 0).Max());
+        // The legend: colour and words, never colour alone; each entry placed after the last one's words, onto another line
+        // when the width runs out (the Kazakh names of the levels are long).
+        var (legendX, legendY) = (left, 6);
+        var legend = new StringBuilder();
+        for (var l = 0; l < Levels.Length; l++)
         {
-            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left + (l * 130)}\" y=\"6\" width=\"14\" height=\"14\" fill=\"{LevelFills[l]}\"/>")
-                .Append(CultureInfo.InvariantCulture, $"<text x=\"{left + (l * 130) + 20}\" y=\"18\">{E(pack.Operator("level." + Levels[l]))}</text>");
+            var name = pack.Operator("level." + Levels[l]);
+            var entry = 20 + TextWidth(name) + 18;
+            if (legendX > left && legendX + entry > width - 10)
+            {
+                (legendX, legendY) = (left, legendY + 20);
+            }
+            legend.Append(CultureInfo.InvariantCulture, $"<rect x=\"{legendX}\" y=\"{legendY}\" width=\"14\" height=\"14\" fill=\"{LevelFills[l]}\"/>")
+                .Append(CultureInfo.InvariantCulture, $"<text x=\"{legendX + 20}\" y=\"{legendY + 12}\" class=\"legend\">{E(name)}</text>");
+            legendX += (int)Math.Ceiling(entry);
         }
+        var top = legendY + 34;
+        var svg = Open("week-level", width, top + height + 40, pack).Append(legend);
         svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{top + height}\" x2=\"{width - 10}\" y2=\"{top + height}\" stroke=\"#333\"/>")
             .Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 6}\" y=\"{top + 10}\" text-anchor=\"end\" class=\"count\">{max}</text>")
             .Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 6}\" y=\"{top + height}\" text-anchor=\"end\" class=\"count\">0</text>");
@@ -102,8 +155,8 @@ public static class TicketCharts
                 {
                     continue;
                 }
-                var h = (Number(count) ?? 3) * height / (double)max;
-                var x = x0 + (l * 14);
+                var h = Number(count) is { } n ? n * height / (double)max : SuppressedLength;
+                var x = x0 + (l * bar);
                 svg.Append(CultureInfo.InvariantCulture, $"<g><title>{weeks[w]} · {E(pack.Operator("level." + Levels[l]))}: {E(Shown(count, pack))}</title>")
                     .Append(CultureInfo.InvariantCulture,
                         $"<rect x=\"{x}\" y=\"{top + height - h:0.#}\" width=\"12\" height=\"{h:0.#}\" {Fill("week-level", count, LevelFills[l])}/>")
@@ -111,7 +164,7 @@ public static class TicketCharts
                         $"<text x=\"{x + 6}\" y=\"{top + height - h - 4:0.#}\" text-anchor=\"middle\" class=\"count small\">{E(Shown(count, pack))}</text></g>");
             }
             svg.Append(CultureInfo.InvariantCulture,
-                $"<text x=\"{x0 + 27}\" y=\"{top + height + 18}\" text-anchor=\"middle\">{E(weeks[w][5..])}</text>");
+                $"<text x=\"{x0 + (2 * bar) - 2}\" y=\"{top + height + 18}\" text-anchor=\"middle\">{E(weeks[w][5..])}</text>");
         }
         return svg.Append("</svg>").ToString();
     }

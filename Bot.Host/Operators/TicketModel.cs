@@ -86,6 +86,7 @@ public sealed class TicketAudit
     /// <summary>An operator's login, "user" or "system".</summary>
     public required string Actor { get; set; }
     public required string Action { get; set; }
+    /// <summary>Codes, never words ("team=Police;level=Strong"): the console says them in the operator's language.</summary>
     public string? Detail { get; set; }
     public DateTime At { get; set; }
 }

@@ -21,7 +21,7 @@ public sealed class TicketRecorder(Sealed secrets, IOptions<TicketOptions> optio
         if (result.Escalation is { } escalation)
         {
             db.Tickets.Add(Open(turn, escalation));
-            Tickets.Audit(db, escalation.Id, "system", "created", $"{escalation.Destination}, {escalation.Level}", turn.At);
+            Tickets.Audit(db, escalation.Id, "system", "created", $"team={escalation.Destination};level={escalation.Level}", turn.At);
             log.LogInformation("Ticket {TicketId} opened for {Destination}", escalation.Id, escalation.Destination);
             return true;
         }

@@ -68,9 +68,8 @@ public sealed class TicketOptions
 }
 
 /// <summary>
-/// Everything operators do to tickets, for the console and the API alike. Ticket changes go through
-/// the <see cref="TurnWriter"/>; what the person sees (joined, messages, end) goes through
-/// <see cref="ConversationService.ActAsync(string, Func{Conversation, ConversationState, TurnResult}, CancellationToken)"/>.
+/// Everything operators do to tickets, for the console and the API alike. A change and what the person sees of it
+/// (joined, messages, end) are one commit, through <see cref="ConversationService"/>'s ActAsync.
 /// </summary>
 public sealed class TicketService(
     IServiceScopeFactory scopes, TurnWriter writer, ConversationService conversations, Sealed secrets, TimeProvider clock,
@@ -177,7 +176,7 @@ public sealed class TicketService(
             }
             if (mismatch)
             {
-                Tickets.Audit(db, id, who.Login, "gender-override", $"preferred {ticket.Gender}, operator {who.Gender}", now);
+                Tickets.Audit(db, id, who.Login, "gender-override", $"preferred={ticket.Gender};operator={who.Gender}", now);
             }
             Tickets.Audit(db, id, who.Login, "claimed", null, now);
             var destination = Enum.Parse<Destination>(ticket.Destination);
@@ -225,7 +224,7 @@ public sealed class TicketService(
             {
                 (row.BlockedAt, row.ExpiresAt, row.Reason) = (row.ExpiresAt > now ? row.BlockedAt : now, until, secrets.Seal(reason));
             }
-            Tickets.Audit(db, id, who.Login, "blocked", OperatorApi.Invariant($"until {until:yyyy-MM-dd HH:mm} UTC"), now);
+            Tickets.Audit(db, id, who.Login, "blocked", OperatorApi.Invariant($"until={until:yyyy-MM-ddTHH:mm:ssZ}"), now);
             return true;
         }, cancel);
         if (blocked)
@@ -322,7 +321,7 @@ public sealed class TicketService(
             db.TicketNotes.Add(new TicketNote { TicketId = id, OperatorId = who.Id, Transfer = true, Text = secrets.Seal(note.Trim()), At = now });
             (ticket.Destination, ticket.Status, ticket.OperatorId, ticket.ClaimedAt) = (to, TicketStatus.New, null, null);
             (ticket.QueuedAt, ticket.NoOperatorToldAt) = (now, null);   // a new queue: its own wait, told again if nobody there answers
-            Tickets.Audit(db, id, who.Login, "transferred", "to " + to, now);
+            Tickets.Audit(db, id, who.Login, "transferred", "team=" + to, now);
             var destination = Enum.Parse<Destination>(to);
             return Outcome(TicketOutcome.Done, (c, state) => c.OperatorTransferred(state, id, destination));
         }, cancel);
@@ -390,7 +389,7 @@ public sealed class TicketService(
             var then = ticket.EndedAt is null ? End(db, ticket, who, now) : null;
             (ticket.Status, ticket.Disposition, ticket.ClosedAt) = (TicketStatus.Closed, disposition, now);
             ticket.Outcome = string.IsNullOrWhiteSpace(outcome) ? null : secrets.Seal(outcome.Trim());
-            Tickets.Audit(db, id, who.Login, "closed", disposition, now);
+            Tickets.Audit(db, id, who.Login, "closed", "disposition=" + disposition, now);
             return Outcome(TicketOutcome.Done, then);
         }, cancel);
 
@@ -419,21 +418,18 @@ public sealed class TicketService(
         }
         foreach (var (id, key) in due)
         {
-            var stillNew = false;
-            await writer.WriteAsync(async db =>
+            // The mark and the words to the person commit together.
+            await conversations.ActAsync(key, async db =>
             {
                 // Only if nobody claimed it since the query above.
-                stillNew = await db.Tickets.Where(t => t.Id == id && t.Status == TicketStatus.New && t.NoOperatorToldAt == null)
-                    .ExecuteUpdateAsync(u => u.SetProperty(t => t.NoOperatorToldAt, now)) > 0;
-                if (stillNew)
+                if (await db.Tickets.Where(t => t.Id == id && t.Status == TicketStatus.New && t.NoOperatorToldAt == null)
+                    .ExecuteUpdateAsync(u => u.SetProperty(t => t.NoOperatorToldAt, now)) == 0)
                 {
-                    Tickets.Audit(db, id, "system", "no-operator-told", outside ? "outside working hours" : "no claim in time", now);
+                    return null;
                 }
-            });
-            if (stillNew)
-            {
-                await conversations.ActAsync(key, (c, state) => c.NoOperatorYet(state, id, outside), CancellationToken.None);
-            }
+                Tickets.Audit(db, id, "system", "no-operator-told", outside ? "reason=outside-hours" : "reason=no-claim", now);
+                return (c, state) => Task.FromResult(c.NoOperatorYet(state, id, outside));
+            }, cancel);
         }
         if (due.Count > 0)
         {
@@ -460,32 +456,45 @@ public sealed class TicketService(
         ChangeAsync(who, id, (db, ticket, now) => Task.FromResult(change(db, ticket, now)), cancel);
 
     /// <summary>
-    /// Reads the ticket and applies the change inside one write (so it sees what the writes before it
-    /// did); then, outside the write, tells the person what the change means for them.
+    /// One commit per operator action: the ticket's change (read and applied inside the write, so it sees what the writes
+    /// before it did) and what it means for the person (their conversation's state and the messages to them) commit
+    /// together, under the conversation's lock.
     /// </summary>
     private async Task<TicketOutcome> ChangeAsync(OperatorIdentity who, Guid id, Func<BotDb, Ticket, DateTime, Task<Change>> change, CancellationToken cancel)
     {
         var now = Now;
         Change? done = null;
-        string? key = null;
-        await writer.WriteAsync(async db =>
+        var key = await ConversationOfAsync(id, cancel);
+        async Task<Func<Conversation, ConversationState, Task<TurnResult>>?> Apply(BotDb db)
         {
-            var ticket = await db.Tickets.FirstOrDefaultAsync(t => t.Id == id);
-            (done, key) = ticket is null || !who.Sees(ticket) ? (Outcome(TicketOutcome.NotFound), null)
-                : (await change(db, ticket, now), ticket.ConversationKey);
-        });
+            var ticket = await db.Tickets.FirstOrDefaultAsync(t => t.Id == id, CancellationToken.None);   // queued: it runs to its end
+            done = ticket is null || !who.Sees(ticket) ? Outcome(TicketOutcome.NotFound) : await change(db, ticket, now);
+            // A conversation erased since the look-up (/forget) is not written to.
+            return done.Outcome == TicketOutcome.Done && ticket!.ConversationKey == key ? done.Then : null;
+        }
+        if (key is null)
+        {
+            await writer.WriteAsync(async db => await Apply(db));
+        }
+        else
+        {
+            await conversations.ActAsync(key, Apply, cancel);
+        }
         if (done!.Outcome != TicketOutcome.Done)
         {
             return done.Outcome;
         }
-        if (done.Then is { } then && key is not null)
-        {
-            // Not cancelled with the operator's request: the change is committed, so the person must hear of it.
-            await conversations.ActAsync(key, then, CancellationToken.None);
-        }
         log.LogDebug("Ticket {TicketId} changed by {Login}", id, who.Login);
         events.Changed();
         return TicketOutcome.Done;
+    }
+
+    /// <summary>The conversation a ticket belongs to, whose lock its changes take; null when there is none (forgotten).</summary>
+    private async Task<string?> ConversationOfAsync(Guid id, CancellationToken cancel)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<BotDb>().Tickets.AsNoTracking().Where(t => t.Id == id)
+            .Select(t => t.ConversationKey).FirstOrDefaultAsync(cancel);
     }
 
     private static async Task<Dictionary<Guid, string>> NamesAsync(BotDb db, CancellationToken cancel) =>

@@ -131,7 +131,7 @@ public sealed class InboundSeen
     /// of a read before every turn; the key decides, so a repeat is found even across restarts.
     /// </summary>
     public static async Task<bool> RecordAsync(BotDb db, string id, DateTime at) =>
-        await db.Database.ExecuteSqlAsync($"INSERT INTO InboundSeen (Id, ReceivedAt) VALUES ({id}, {at}) ON CONFLICT DO NOTHING") == 1;
+        await db.Database.ExecuteSqlAsync($"""INSERT INTO "InboundSeen" ("Id", "ReceivedAt") VALUES ({id}, {at}) ON CONFLICT DO NOTHING""") == 1;
 }
 
 /// <summary>A message id in a Telegram chat (the bot's or the person's), kept only so /exit and /forget can delete it (48 hours).</summary>

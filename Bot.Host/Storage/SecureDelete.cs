@@ -36,10 +36,3 @@ public sealed class SecureDelete : DbConnectionInterceptor
         Configured.AddOrUpdate(handle, handle);
     }
 }
-
-public static class BotSqlite
-{
-    /// <summary>The one way the host and the CLI open the database: SQLite with secure delete.</summary>
-    public static DbContextOptionsBuilder UseBotSqlite(this DbContextOptionsBuilder db, StorageOptions options) =>
-        db.UseSqlite(options.ResolvedConnectionString()).AddInterceptors(SecureDelete.Instance);
-}

@@ -16,8 +16,8 @@ namespace Bot.Host.Turns;
 /// conversation run one at a time; the states are cached (this host is the database's only writer).
 /// </summary>
 public sealed class ConversationService(
-    IServiceScopeFactory scopes, BotContent content, TimeProvider clock, ConversationLocks locks, TurnWriter writer,
-    OutboxDispatcher outbox, FloodGuard flood, BlockedConversations blocked, Sealed secrets, Revocations revocations, IEnumerable<IEscalationObserver> observers,
+    ConversationStore store, BotContent content, TimeProvider clock, ConversationLocks locks, TurnWriter writer,
+    OutboxDispatcher outbox, FloodGuard flood, EscalationLimits escalations, BlockedConversations blocked, Sealed secrets, Revocations revocations, IEnumerable<IEscalationObserver> observers,
     IEnumerable<ITurnRecorder> recorders, ILogger<ConversationService> log)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -41,14 +41,18 @@ public sealed class ConversationService(
     /// Where this turn's own replies go, when that differs from <paramref name="address"/> in what changes every turn (the Bot
     /// Framework's reply-to id): handed to the dispatcher, not stored, so the stored address is not sealed and written every turn.
     /// </param>
+    /// <param name="client">
+    /// The person's own address (<see cref="ClientAddress"/>), where the channel knows it (the web chat): escalations are capped
+    /// per client as well as per conversation.
+    /// </param>
     /// <returns>The turn, or null when <paramref name="inboundId"/> was handled before.</returns>
     public async Task<TurnResult?> HandleAsync(string key, string channel, UserTurn turn,
-        string? inboundId = null, string? address = null, string? replyAddress = null, CancellationToken cancel = default)
+        string? inboundId = null, string? address = null, string? replyAddress = null, string? client = null, CancellationToken cancel = default)
     {
         TurnResult? result;
         using (await locks.EnterAsync(key, cancel))
         {
-            result = await HandleLockedAsync(key, channel, turn, inboundId, address, replyAddress, cancel);
+            result = await HandleLockedAsync(key, channel, turn, inboundId, address, replyAddress, client, cancel);
         }
         // Outside the lock: an alert that waits on a slow channel must not hold up the person's next turn.
         if (result?.Escalation is { } escalated)
@@ -62,7 +66,7 @@ public sealed class ConversationService(
     }
 
     private async Task<TurnResult?> HandleLockedAsync(string key, string channel, UserTurn turn, string? inboundId, string? address,
-        string? replyAddress, CancellationToken cancel)
+        string? replyAddress, string? client, CancellationToken cancel)
     {
         // A repeat of inboundId is found by the write itself (its InboundSeen row's key), not by a read before every turn.
         cancel.ThrowIfCancellationRequested();
@@ -70,9 +74,12 @@ public sealed class ConversationService(
         var state = stored.State is null ? new ConversationState() : JsonSerializer.Deserialize<ConversationState>(stored.State, Json)!;
         var from = state.Step;
 
-        var result = flood.Admit(key, leaving: IsLeaving(turn)) switch
+        var verdict = flood.Admit(key, leaving: IsLeaving(turn));
+        // Room in the queue is reserved before a turn that may escalate, and given back unless its ticket is committed.
+        using var room = verdict == FloodGuard.Verdict.Admit && Conversation.MayEscalate(state) ? escalations.Reserve(key, client) : EscalationLimits.None;
+        var result = verdict switch
         {
-            FloodGuard.Verdict.Admit => await RunAsync(state, turn),
+            FloodGuard.Verdict.Admit => await RunAsync(state, turn, room.Reached == EscalationLimits.Cap.None),
             FloodGuard.Verdict.Warn => new TurnResult([new BotMessage(content[state.Language ?? BotContent.Original].Text("input.slow-down"), [])], TurnEffect.None, null),
             _ => null,
         };
@@ -96,12 +103,7 @@ public sealed class ConversationService(
             log.LogInformation("Turn {ConversationKey} erased the conversation", Pseudonym.Of(key));
             return result;
         }
-        List<OutboxMessage> replies = result.Effect == TurnEffect.None
-            ? [.. result.Messages.Select(m => new OutboxMessage
-            {
-                ConversationKey = key, Channel = channel, CreatedAt = now, Payload = OutboxMessage.PayloadOf(m, secrets),
-            })]
-            : [];
+        var replies = result.Effect == TurnEffect.None ? Replies(key, channel, result.Messages, now) : [];
         var quickExit = result.Effect == TurnEffect.QuickExit;
         var json = JsonSerializer.Serialize(state, Json);
         var conversation = new ConversationRecord { Key = key, Channel = channel, State = secrets.Seal(json), UpdatedAt = now };
@@ -170,50 +172,81 @@ public sealed class ConversationService(
         }
         if (result.Escalation is { } escalated)
         {
+            room.Keep();
             log.LogInformation("Escalation {EscalationId} stored: {Level}, minor {Minor}, urgent {Urgent}, to {Destination}",
                 escalated.Id, escalated.Level, escalated.Minor, escalated.Urgent, escalated.Destination);
+        }
+        else if (result.EscalationCapped)
+        {
+            escalations.Refused(room.Reached);
         }
         return result;
     }
 
     /// <summary>
-    /// Something from outside the user's turn (an operator joined, wrote, ended): runs under the
-    /// conversation's lock and commits the state and the messages to the person on their own channel.
+    /// Something from outside the user's turn (an operator joined, wrote, ended), with the caller's own changes (the ticket,
+    /// its message and audit) in the same commit as the conversation's state and the messages to the person: a crash leaves
+    /// both or neither. Runs under the conversation's lock.
     /// </summary>
-    /// <returns>The result, or null when the conversation is gone (forgotten).</returns>
-    public async Task<TurnResult?> ActAsync(string key, Func<Conversation, ConversationState, Task<TurnResult>> act, CancellationToken cancel = default)
+    /// <param name="change">
+    /// Applies the caller's changes through the given context and says what they mean for the person (null: nothing they see).
+    /// It runs inside the write, and again if its batch fails.
+    /// </param>
+    /// <returns>The person's side, or null when nothing reached them (nothing to tell, or the conversation is gone).</returns>
+    public async Task<TurnResult?> ActAsync(string key, Func<BotDb, Task<Func<Conversation, ConversationState, Task<TurnResult>>?>> change,
+        CancellationToken cancel = default)
     {
         using var _ = await locks.EnterAsync(key, cancel);
         var stored = await StoredAsync(key, cancel);
-        if (stored.State is null || stored.Channel is null)
+        var now = clock.GetUtcNow().UtcDateTime;
+        (TurnResult Result, string Json, List<OutboxMessage> Replies)? done = null;
+        await writer.WriteAsync(async db =>
+        {
+            done = null;
+            if (await change(db) is not { } act || stored.State is null || stored.Channel is null)
+            {
+                return;
+            }
+            // The machine runs inside the write, on a fresh copy of the state each time the write runs.
+            var state = JsonSerializer.Deserialize<ConversationState>(stored.State, Json)!;
+            var result = await RunAsync(conversation => act(conversation, state));
+            var json = JsonSerializer.Serialize(state, Json);
+            var replies = Replies(key, stored.Channel, result.Messages, now);
+            db.Conversations.Update(new ConversationRecord { Key = key, Channel = stored.Channel, State = secrets.Seal(json), UpdatedAt = now });
+            db.Outbox.AddRange(replies);
+            done = (result, json, replies);
+        });
+        if (done is not { } committed)
         {
             return null;
         }
-        var state = JsonSerializer.Deserialize<ConversationState>(stored.State, Json)!;
-        var result = await RunAsync(conversation => act(conversation, state));
-        var now = clock.GetUtcNow().UtcDateTime;
-        var json = JsonSerializer.Serialize(state, Json);
-        var conversation = new ConversationRecord { Key = key, Channel = stored.Channel, State = secrets.Seal(json), UpdatedAt = now };
-        var replies = result.Messages.Select(m => new OutboxMessage
+        Cache(key, stored with { State = committed.Json, At = now });
+        if (committed.Replies.Count > 0 && outbox.Pushes(stored.Channel!))
         {
-            ConversationKey = key, Channel = stored.Channel, CreatedAt = now, Payload = OutboxMessage.PayloadOf(m, secrets),
-        }).ToList();
-        await writer.WriteAsync(db =>
-        {
-            db.Conversations.Update(conversation);
-            db.Outbox.AddRange(replies);
-        });
-        Cache(key, stored with { State = json, At = now });
-        if (replies.Count > 0 && outbox.Pushes(stored.Channel))
-        {
-            outbox.Notify(key, stored.Address, replies);
+            outbox.Notify(key, stored.Address, committed.Replies);
         }
-        return result;
+        return committed.Result;
     }
 
-    /// <inheritdoc cref="ActAsync(string, Func{Conversation, ConversationState, Task{TurnResult}}, CancellationToken)"/>
+    /// <inheritdoc cref="ActAsync(string, Func{BotDb, Task{Func{Conversation, ConversationState, Task{TurnResult}}?}}, CancellationToken)"/>
     public Task<TurnResult?> ActAsync(string key, Func<Conversation, ConversationState, TurnResult> act, CancellationToken cancel = default) =>
-        ActAsync(key, (conversation, state) => Task.FromResult(act(conversation, state)), cancel);
+        ActAsync(key, _ => Task.FromResult<Func<Conversation, ConversationState, Task<TurnResult>>?>(
+            (conversation, state) => Task.FromResult(act(conversation, state))), cancel);
+
+    /// <summary>
+    /// An update the bot does not read (a photo, an edit): recorded as handled under the conversation's lock, nothing of it kept.
+    /// </summary>
+    /// <returns>False when it was handled before; else the conversation's language (null before one is known).</returns>
+    public async Task<(bool First, string? Language)> RecordUnreadAsync(string key, string inboundId, CancellationToken cancel)
+    {
+        using var _ = await locks.EnterAsync(key, cancel);
+        var (now, first) = (clock.GetUtcNow().UtcDateTime, false);
+        await writer.WriteAsync(async db => first = await InboundSeen.RecordAsync(db, inboundId, now));
+        return first ? (true, (await StateAsync(key, cancel))?.Language) : (false, null);
+    }
+
+    private List<OutboxMessage> Replies(string key, string channel, IEnumerable<BotMessage> messages, DateTime now) =>
+        [.. messages.Select(m => new OutboxMessage { ConversationKey = key, Channel = channel, CreatedAt = now, Payload = OutboxMessage.PayloadOf(m, secrets) })];
 
     /// <summary>
     /// Quick exit: whoever picks the phone up next, or copied the token from it, finds nothing to read. The replies waiting
@@ -302,7 +335,8 @@ public sealed class ConversationService(
     /// <summary>Configured machines, reused: one turn at a time each.</summary>
     private readonly ConcurrentBag<Conversation> _machines = [];
 
-    private Task<TurnResult> RunAsync(ConversationState state, UserTurn turn) => RunAsync(conversation => conversation.HandleAsync(state, turn));
+    private Task<TurnResult> RunAsync(ConversationState state, UserTurn turn, bool mayEscalate) =>
+        RunAsync(conversation => conversation.HandleAsync(state, turn, mayEscalate));
 
     private async Task<TurnResult> RunAsync(Func<Conversation, Task<TurnResult>> run)
     {
@@ -317,17 +351,9 @@ public sealed class ConversationService(
         }
     }
 
-    // Compiled once: every new conversation (and every one not in the cache) reads it.
-    private static readonly Func<BotDb, string, Task<ConversationRecord?>> ConversationOf = EF.CompileAsyncQuery(
-        (BotDb db, string key) => db.Conversations.AsNoTracking().FirstOrDefault(c => c.Key == key));
-
     private async Task<Stored> LoadAsync(string key, CancellationToken cancel)
     {
-        cancel.ThrowIfCancellationRequested();
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        var conversation = await ConversationOf(db, key);
-        var address = conversation is null ? null : await ChannelAddress.SealedOf(db, key);   // no conversation, no address (erased together)
+        var (conversation, address) = await store.LoadAsync(key, cancel);
         return new Stored(conversation is null ? null : secrets.OpenJson(conversation.State), conversation?.Channel,
             address is null ? null : secrets.Open(address), clock.GetUtcNow().UtcDateTime, conversation?.Generation ?? 0);
     }

@@ -14,7 +14,7 @@ namespace Bot.Tests.Browser;
 /// </summary>
 public partial class OperatorShiftBrowserTests(ITestOutputHelper output)
 {
-    private const string Password = "a long pass phrase";
+    internal const string Password = "a long pass phrase";
 
     /// <summary>Screenshots land here (CI keeps the folder as the test run's artefacts).</summary>
     public static string Artefacts { get; } = Directory.CreateDirectory(Environment.GetEnvironmentVariable("TEST_ARTEFACTS")
@@ -176,9 +176,14 @@ public partial class OperatorShiftBrowserTests(ITestOutputHelper output)
     }
 
     /// <summary>Signs in on an English-speaking browser at 1280×720 and sets the account's language from the console's own menu.</summary>
-    private static async Task<IPage> SignInAsync(IBrowser browser, HostProcess host, string login, string language)
+    /// <param name="script">Run in every page of the context before the page's own (a test's probe).</param>
+    internal static async Task<IPage> SignInAsync(IBrowser browser, HostProcess host, string login, string language, string? script = null)
     {
         var context = await browser.NewContextAsync(new() { Locale = "en-US", ViewportSize = new() { Width = 1280, Height = 720 } });
+        if (script is not null)
+        {
+            await context.AddInitScriptAsync(script);
+        }
         var page = await context.NewPageAsync();
         await page.GotoAsync(host.BaseAddress + "operators");
         await page.GetByLabel("Login").FillAsync(login);
@@ -195,7 +200,7 @@ public partial class OperatorShiftBrowserTests(ITestOutputHelper output)
     }
 
     /// <summary>A person in their own language: danger or not, a child or an adult, two answers, then consent to be connected.</summary>
-    private static async Task<WebChatClient> PersonAsync(HostProcess host, string language, bool danger, bool child, string destination)
+    internal static async Task<WebChatClient> PersonAsync(HostProcess host, string language, bool danger, bool child, string destination)
     {
         var pack = TestContent.Content[language];
         string Button(string key) => pack.Text("button." + key);

@@ -38,6 +38,8 @@ public partial class OperatorStringsTests
             ["person."] = [.. TestContent.Content.LanguageCodes],
             ["disposition."] = [.. Bot.Host.Operators.Dispositions.All],
             ["summary."] = ["who", "where", "what"],
+            ["audit-reason."] = ["outside-hours", "no-claim"],
+            ["audit-gender."] = ["Woman", "Man"],
             ["audit."] = ["created", "viewed", "listed", "claimed", "gender-override", "blocked", "operator-message", "user-message", "transferred",
                 "note", "police-note", "safe-place-asked", "referred", "ended", "closed", "no-operator-told", "quick-exit", "cancelled", "forgotten"],
         };

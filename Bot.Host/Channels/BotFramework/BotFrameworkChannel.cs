@@ -112,7 +112,7 @@ public static class BotFrameworkChannel
         var inboundId = activity.Id is null ? null : $"bf:{activity.ChannelId}:{activity.Id}";
         // The reply-to id changes with every activity: stored without it, the address stays the same (sealed once, not every turn).
         var result = await conversations.HandleAsync(key, Channel, turn, inboundId, (address with { ReplyToId = null }).ToJson(),
-            address.ReplyToId is null ? null : address.ToJson(), http.RequestAborted);
+            address.ReplyToId is null ? null : address.ToJson(), cancel: http.RequestAborted);
         if (result is { Effect: not TurnEffect.None, Messages.Count: > 0 })
         {
             // Quick exit and /forget keep nothing in the outbox: their last words go out now, once.

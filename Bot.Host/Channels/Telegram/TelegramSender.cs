@@ -83,6 +83,10 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
             }
         }
         var chatId = long.Parse(message.Address, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        if (message.Message.Redraw && await RedrawAsync(message.ConversationKey, chatId, message.Message, cancel))
+        {
+            return;
+        }
         int sent;
         try
         {
@@ -98,14 +102,45 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
         await RememberAsync(message.ConversationKey, sent, onlyIfAddressed: true, cancel);
     }
 
+    /// <summary>
+    /// A tap on a "tap all that apply" screen: the screen on the phone is edited in place (its tick moves), not sent again.
+    /// The chat's newest message is the screen that was tapped (a tap stores no message of the person's); where it is not
+    /// the bot's to edit (the person typed) or Telegram refuses, false: the screen is sent as a new message.
+    /// </summary>
+    private async Task<bool> RedrawAsync(string key, long chatId, BotMessage message, CancellationToken cancel)
+    {
+        int? onScreen;
+        await using (var scope = _scopes.CreateAsyncScope())
+        {
+            onScreen = await scope.ServiceProvider.GetRequiredService<BotDb>().TelegramMessages.Where(m => m.ConversationKey == key)
+                .MaxAsync(m => (int?)m.MessageId, cancel);
+        }
+        if (onScreen is not { } id)
+        {
+            return false;
+        }
+        using var lease = await _limiter.AcquireAsync(chatId.ToString(CultureInfo.InvariantCulture), 1, cancel);
+        try
+        {
+            await _bot.EditMessageText(chatId, id, message.Text, replyMarkup: Keyboard(message), linkPreviewOptions: LinkPreview, cancellationToken: cancel);
+            return true;
+        }
+        catch (global::Telegram.Bot.Exceptions.ApiRequestException e)
+        {
+            _log.LogInformation("Telegram screen of {ConversationKey} not edited in place ({Error}): sent again", Pseudonym.Of(key), Describe(e));
+            return false;
+        }
+    }
+
+    private static InlineKeyboardMarkup? Keyboard(BotMessage message) => message.Options.Count == 0 ? null
+        : new InlineKeyboardMarkup(message.Options.Select(o => new[] { InlineKeyboardButton.WithCallbackData(o.Label, o.Id) }));
+
     /// <summary>Sends one message now (rate-limited) and returns its message id; throws when it was not delivered.</summary>
     /// <param name="alert">The operators' group: it rings (an urgent case must be seen at once); a person's phone never does.</param>
     public async Task<int> SendDirectAsync(long chatId, BotMessage message, CancellationToken cancel, bool alert = false)
     {
         using var lease = await _limiter.AcquireAsync(chatId.ToString(CultureInfo.InvariantCulture), 1, cancel);
-        var keyboard = message.Options.Count == 0 ? null
-            : new InlineKeyboardMarkup(message.Options.Select(o => new[] { InlineKeyboardButton.WithCallbackData(o.Label, o.Id) }));
-        var sent = await _bot.SendMessage(chatId, message.Text, replyMarkup: keyboard, linkPreviewOptions: LinkPreview,
+        var sent = await _bot.SendMessage(chatId, message.Text, replyMarkup: Keyboard(message), linkPreviewOptions: LinkPreview,
             disableNotification: _options.DisableNotification && !alert, protectContent: _options.ProtectContent, cancellationToken: cancel);
         return sent.MessageId;
     }
@@ -119,9 +154,9 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
         // One plain SQL command, no change tracking: this runs on the one writer for every message sent and received.
         // A /forget may have run while this message was on its way: then nothing of the chat is kept (the address is gone).
         return _writer.WriteAsync(db => db.Database.ExecuteSqlAsync($"""
-            DELETE FROM TelegramMessages WHERE ConversationKey = {key} AND SentAt < {old};
-            INSERT INTO TelegramMessages (ConversationKey, MessageId, SentAt) SELECT {key}, {messageId}, {now}
-            WHERE {!onlyIfAddressed} OR EXISTS (SELECT 1 FROM Addresses WHERE "Key" = {key});
+            DELETE FROM "TelegramMessages" WHERE "ConversationKey" = {key} AND "SentAt" < {old};
+            INSERT INTO "TelegramMessages" ("ConversationKey", "MessageId", "SentAt") SELECT {key}, {messageId}, {now}
+            WHERE {!onlyIfAddressed} OR EXISTS (SELECT 1 FROM "Addresses" WHERE "Key" = {key});
             """, cancel));
     }
 

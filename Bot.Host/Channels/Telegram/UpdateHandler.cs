@@ -1,7 +1,6 @@
 using System.Globalization;
 using Bot.Content;
 using Bot.Dialogs;
-using Bot.Host.Storage;
 using Bot.Host.Turns;
 using Telegram.Bot;
 using Telegram.Bot.Types;
@@ -15,7 +14,7 @@ namespace Bot.Host.Channels.Telegram;
 /// </summary>
 public sealed class UpdateHandler(
     ConversationService conversations, TelegramSender sender, ITelegramBotClient bot, BotContent content,
-    ConversationLocks locks, TurnWriter writer, TimeProvider clock, ILogger<UpdateHandler> log)
+    ILogger<UpdateHandler> log)
 {
     private const int MaxTextLength = 4096;
 
@@ -82,7 +81,8 @@ public sealed class UpdateHandler(
         {
             return;
         }
-        if (result.Effect == TurnEffect.None && question is { Date.Year: > 1970 })   // an inaccessible message has date 0
+        // A redrawn screen is edited in place with its new ticks by the sender: its keyboard stays.
+        if (result.Effect == TurnEffect.None && question is { Date.Year: > 1970 } && result.Messages is not [{ Redraw: true }])   // an inaccessible message has date 0
         {
             await ShowChosenAsync(key, question, data, cancel);
         }
@@ -125,16 +125,10 @@ public sealed class UpdateHandler(
     {
         var chatId = message.Chat.Id;
         var key = TelegramSender.KeyOf(chatId);
-        string? language;
-        using (await locks.EnterAsync(key, cancel))
+        var (first, language) = await conversations.RecordUnreadAsync(key, inboundId, cancel);
+        if (!first)
         {
-            var (now, first) = (clock.GetUtcNow().UtcDateTime, false);
-            await writer.WriteAsync(async write => first = await InboundSeen.RecordAsync(write, inboundId, now));
-            if (!first)
-            {
-                return;
-            }
-            language = (await conversations.StateAsync(key, cancel))?.Language;
+            return;
         }
         language ??= content.LanguageOf(message.From?.LanguageCode) ?? BotContent.Original;
         var reply = new BotMessage(content[language].Text("telegram.unsupported"), []);

@@ -7,7 +7,6 @@ using Bot.Host.Storage;
 using Bot.Host.Turns;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Host.Channels.WebChat;
 
@@ -103,7 +102,7 @@ public static class WebChatApi
         await tokens.AuthorizeAsync(http, id: null) is { } grant ? TypedResults.Ok(tokens.Issue(grant)) : TypedResults.Unauthorized();
 
     private static async Task<IResult> PostActivity(string id, HttpContext http, ConversationService conversations, Tokens tokens, FinalReplies finals,
-        Echoes echoes, BlockedConversations blocked, BotDb db)
+        Echoes echoes, BlockedConversations blocked, ConversationStore store)
     {
         var authorized = await tokens.AuthorizeAsync(http, id) is not null;
         // A block ends the conversation's tokens, but whoever holds the phone can still leave and erase (/exit, /forget).
@@ -124,14 +123,14 @@ public static class WebChatApi
         if (activity!.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("clientActivityID", out _))
         {
             // Web Chat marks its message sent when it reads it back; the echo lives in memory only.
-            var last = await db.Outbox.Where(m => m.ConversationKey == id).MaxAsync(m => (long?)m.Id, http.RequestAborted) ?? 0;
+            var last = await store.LastReplyAsync(id, http.RequestAborted);
             echoes.Add(id, last, activity with { Id = activityId, Conversation = new ConversationAccount(id), Timestamp = DateTimeOffset.UtcNow, ChannelId = Channel });
         }
         if (activity.Type != "message")
         {
             return TypedResults.Ok(new { id = activityId });   // typing, events: nothing to do
         }
-        var result = await conversations.HandleAsync(id, Channel, ToTurn(activity), cancel: http.RequestAborted);
+        var result = await conversations.HandleAsync(id, Channel, ToTurn(activity), client: ClientAddress.Of(http), cancel: http.RequestAborted);
         if (result!.Effect != TurnEffect.None)
         {
             echoes.Forget(id);
@@ -148,7 +147,7 @@ public static class WebChatApi
         return TypedResults.Ok(new { id = activityId });
     }
 
-    private static async Task<IResult> GetActivities(string id, string? watermark, HttpContext http, BotDb db, Tokens tokens, FinalReplies finals,
+    private static async Task<IResult> GetActivities(string id, string? watermark, HttpContext http, ConversationStore store, Tokens tokens, FinalReplies finals,
         Echoes echoes, Sealed secrets)
     {
         if (await tokens.AuthorizeAsync(http, id) is null)
@@ -166,9 +165,7 @@ public static class WebChatApi
         var parts = (watermark ?? "").Split('.');
         var after = long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : 0;
         var echoesSeen = parts.Length > 1 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var e) ? e : 0;
-        var rows = await db.Outbox.AsNoTracking()
-            .Where(m => m.ConversationKey == id && m.Id > after)
-            .OrderBy(m => m.Id).Take(100).ToListAsync(http.RequestAborted);
+        var rows = await store.RepliesAfterAsync(id, after, take: 100, http.RequestAborted);
         var replies = rows.Select(row => (Position: row.Id, Order: 0L, Activity: ToActivity(id, row.Id.ToString("D7", CultureInfo.InvariantCulture),
             row.CreatedAt, row.Message(secrets))));
         var echoed = echoes.After(id, echoesSeen);

@@ -8,7 +8,7 @@ const antiforgery = document.querySelector('meta[name="antiforgery"]').content;
 const lang = document.documentElement.lang;
 const state = {
   me: null, tickets: [], detail: null, selected: sessionStorage.getItem('selected'), canned: {}, seen: null,
-  online: true, cannedIndex: 0,
+  online: true, cannedIndex: 0, refused: 0,
 };
 
 // ---- talking to the host -------------------------------------------------------------------------------------
@@ -91,8 +91,8 @@ function el(tag, text, cls, attrs) {
 }
 function button(text, onclick, cls, attrs) { const b = el('button', text, cls, Object.assign({ type: 'button' }, attrs)); b.onclick = onclick; return b; }
 const statusOf = x => x.endedAt && !['Closed', 'Cancelled'].includes(x.status) ? 'Ended' : x.status;
-/** Flags as words with a sign: urgent and child tickets must stand out for colour-blind operators too. */
-function badges(x, large) {
+/** Flags as words with a sign: urgent and child tickets must stand out for colour-blind operators too. The one list of them. */
+function flags(x) {
   const list = [];
   if (x.urgent) list.push(['⚠ ' + t('flag.urgent'), 'urgent']);
   const why = x.flags ?? x.readable?.flags ?? [];   // why it is urgent: danger or a doctor
@@ -102,9 +102,12 @@ function badges(x, large) {
   if (x.abroad) list.push([t('flag.abroad'), 'plain']);
   if (x.gender === 'Woman') list.push([t('flag.woman'), 'plain']);
   if (x.gender === 'Man') list.push([t('flag.man'), 'plain']);
-  if (!(x.urgent && x.level === 'Urgent')) list.push([t('level.' + x.level), 'level-' + x.level.toLowerCase()]);
+  if (!(x.urgent && x.level === 'Urgent')) list.push([t('level.' + x.level), 'level-' + x.level.toLowerCase()]);   // said once
+  return list;
+}
+function badges(x, large) {
   const box = el('span', undefined, large ? 'badges large' : 'badges');
-  for (const [text, cls] of list) box.append(el('span', text, 'badge ' + cls));
+  for (const [text, cls] of flags(x)) box.append(el('span', text, 'badge ' + cls));
   return box;
 }
 
@@ -217,7 +220,7 @@ function alertNew(list) {
     const fresh = waiting.filter(x => !state.seen.has(x.id) && (x.urgent || x.minor));
     if (fresh.length) {
       beep();
-      say(t('queue.alert', { what: fresh.map(x => [x.urgent && t('flag.urgent'), x.minor && t('flag.minor'), t('level.' + x.level)].filter(Boolean).join(', ')).join('; ') }));
+      say(t('queue.alert', { what: fresh.map(x => flags(x).filter(([, cls]) => cls !== 'plain').map(([text]) => text).join(', ')).join('; ') }));
     }
   }
   state.seen = new Set(list.map(x => x.id));
@@ -248,6 +251,10 @@ function renderQueue() {
     tr.insertCell().textContent = `${t('team.' + team)} · ${t('channel.' + channel)}`;
     tr.insertCell().textContent = t('queue.waiting', { n: xs.length });
     tr.insertCell().textContent = t('queue.longest', { duration: duration(Date.now() - Math.min(...xs.map(x => utc(x.queuedAt)))) });
+  }
+  if (state.refused > 0) {
+    const tr = board.insertRow(); tr.id = 'refused';
+    const cell = tr.insertCell(); cell.colSpan = 3; cell.textContent = t('queue.refused', { n: state.refused });
   }
   const list = el('ul', undefined, 'tickets', { id: 'tickets' });
   if (live.length === 0) list.append(el('li', t('queue.empty'), 'empty'));
@@ -376,9 +383,19 @@ function renderSide() {
   parts.push(notes);
   const history = el('details', undefined, 'group'); history.append(el('summary', t('ticket.audit')));
   const list = el('ol', undefined, 'audit');
-  for (const a of d.audit) list.append(el('li', `${when(a.at)} · ${a.actor === 'user' ? t('ticket.from-user') : a.actor} · ${t('audit.' + a.action)}${a.detail && strings['disposition.' + a.detail] ? ': ' + t('disposition.' + a.detail) : ''}`));
+  for (const a of d.audit) list.append(el('li', `${when(a.at)} · ${a.actor === 'user' ? t('ticket.from-user') : a.actor} · ${t('audit.' + a.action)}${auditDetail(a)}`));
   history.append(list); parts.push(history);
   side.replaceChildren(...parts);
+}
+
+/** An audit entry's detail, stored as codes ("team=Police;level=Strong"), in the operator's words ("audit-detail.<action>"). */
+function auditDetail(a) {
+  const template = 'audit-detail.' + a.action;
+  if (!a.detail || !(template in strings)) return '';
+  const say = { team: v => t('team.' + v), level: v => t('level.' + v), disposition: v => t('disposition.' + v), reason: v => t('audit-reason.' + v),
+    preferred: v => t('audit-gender.' + v), until: v => when(v) };
+  const values = Object.fromEntries(a.detail.split(';').map(part => part.split('=')).map(([k, v]) => [k === 'until' ? 'time' : k, (say[k] ?? (x => x))(v)]));
+  return ': ' + t(template, values);
 }
 
 // ---- what the operator does ---------------------------------------------------------------------------------------
@@ -453,8 +470,8 @@ async function refresh() {
   refreshing = (async () => {
     do {
       again = false;
-      const list = await (await call('/tickets')).json();
-      state.tickets = list; alertNew(list);
+      const [list, refused] = await Promise.all([call('/tickets').then(r => r.json()), call('/refused').then(r => r.json())]);
+      state.tickets = list; state.refused = refused.perClient + refused.perConversation; alertNew(list);
       await loadDetail();
       render();
     } while (again);

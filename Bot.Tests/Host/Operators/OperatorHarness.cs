@@ -88,13 +88,21 @@ public static class OperatorHarness
     /// <summary>The web chat from the greeting to consent; the person waits for an operator.</summary>
     public static async Task<WebChatClient> ConsentAsync(HostProcess host, string gender = "woman", string destination = "hotline")
     {
-        var chat = new WebChatClient(host.Http);
+        var chat = await ToConsentAsync(host.Http, gender, destination);
+        await chat.PressAsync(En.Text("button.agree"));
+        Assert.Equal(En.Text("waiting.ask"), WebChatClient.Text(chat.LastPrompt));
+        return chat;
+    }
+
+    /// <summary>The web chat from the greeting to the consent screen, through <paramref name="http"/> (a client address of its own).</summary>
+    public static async Task<WebChatClient> ToConsentAsync(HttpClient http, string gender = "woman", string destination = "hotline")
+    {
+        var chat = new WebChatClient(http);
         await chat.StartAsync();
-        foreach (var key in new[] { "continue", "safe", "self", "adult", "in-kazakhstan", "stop", "talk", gender, destination, "agree" })
+        foreach (var key in new[] { "continue", "safe", "self", "adult", "in-kazakhstan", "stop", "talk", gender, destination })
         {
             await chat.PressAsync(En.Text("button." + key));
         }
-        Assert.Equal(En.Text("waiting.ask"), WebChatClient.Text(chat.LastPrompt));
         return chat;
     }
 

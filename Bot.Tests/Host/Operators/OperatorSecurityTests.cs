@@ -142,7 +142,7 @@ public class OperatorSecurityTests
         Assert.Equal("New", ticket.GetProperty("status").GetString());
         var audit = (await hotline.GetFromJsonAsync<JsonElement>($"api/operator/tickets/{ticket.GetProperty("id").GetString()}")).GetProperty("audit");
         Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("action").GetString() == "no-operator-told"
-            && a.GetProperty("detail").GetString() == "outside working hours");
+            && a.GetProperty("detail").GetString() == "reason=outside-hours");
     }
 
     [Fact]
@@ -251,7 +251,7 @@ public class OperatorSecurityTests
             Assert.Equal(["before the block"], detail.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
             var blocked = Assert.Single(detail.GetProperty("audit").EnumerateArray(), a => a.GetProperty("action").GetString() == "blocked");
             Assert.Equal("aliya", blocked.GetProperty("actor").GetString());
-            Assert.StartsWith("until ", blocked.GetProperty("detail").GetString());
+            Assert.StartsWith("until=", blocked.GetProperty("detail").GetString());
             Assert.DoesNotContain("threats", detail.GetRawText(), StringComparison.Ordinal);   // the reason is sealed in the block, not in the audit
             stored = Snapshot(data);   // the view above is audited
         }

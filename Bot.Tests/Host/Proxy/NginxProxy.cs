@@ -80,6 +80,7 @@ public sealed class NginxProxy : IAsyncDisposable
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
+            EnableMultipleHttp2Connections = true,   // for requests sent as HTTP/2: more streams than one connection allows
             UseCookies = cookies is not null,
             CookieContainer = cookies ?? new CookieContainer(),
             SslOptions = new SslClientAuthenticationOptions

@@ -142,12 +142,17 @@ public class ReverseProxyTests(ITestOutputHelper output)
             return request;
         });
         var results = await Task.WhenAll(telegram, botFramework);
-        foreach (var (name, result) in new[] { ("Telegram webhook", results[0]), ("/api/messages", results[1]) })
+        var channels = new[] { ("Telegram webhook", results[0]), ("/api/messages", results[1]) };
+        foreach (var (name, result) in channels)
         {
-            output.WriteLine($"{name}: {result.Sent} requests in {result.Elapsed.TotalSeconds:F1} s ({result.Sent / result.Elapsed.TotalSeconds:F0}/s): " +
-                string.Join(", ", result.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Value} × {s.Key}")));
-            // Paced at 200 a second; a machine too busy to answer that fast sends fewer, but at least twice the per-address limit.
-            Assert.True(result.Sent >= 100, $"{name}: only {result.Sent} sent");
+            output.WriteLine($"{name}: {result.Sent} requests in {result.Elapsed.TotalSeconds:F1} s ({result.Sent / result.Elapsed.TotalSeconds:F0}/s), " +
+                $"median answer {result.MedianMilliseconds:F0} ms: " + string.Join(", ", result.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Value} × {s.Key}")));
+        }
+        foreach (var (name, result) in channels)
+        {
+            // The rate asked for, really sent: all 8,000 at 200 a second (a host that answers too slowly holds the sender back).
+            var rate = result.Sent / result.Elapsed.TotalSeconds;
+            Assert.True(result.Sent == PerSecond * Seconds && rate >= PerSecond * 0.95, $"{name}: {result.Sent} sent at {rate:F0}/s");
             Assert.False(result.Statuses.ContainsKey("429"), $"{name}: {result.Statuses.GetValueOrDefault("429")} × 429");
             Assert.Equal(result.Sent, result.Statuses.GetValueOrDefault("200"));
         }
@@ -254,33 +259,39 @@ public class ReverseProxyTests(ITestOutputHelper output)
         ["membersAdded"] = new[] { new { id = "attacker" } },
     };
 
-    private sealed record Paced(int Sent, TimeSpan Elapsed, IReadOnlyDictionary<string, int> Statuses);
+    private sealed record Paced(int Sent, TimeSpan Elapsed, IReadOnlyDictionary<string, int> Statuses, double MedianMilliseconds);
 
     /// <summary>
-    /// Sends <paramref name="perSecond"/> requests a second for <paramref name="seconds"/> seconds, at most 128 at a time, and
-    /// stops by itself when the time is up (fewer are sent when the host cannot answer that fast).
+    /// Starts request n at n / <paramref name="perSecond"/> seconds by the clock (a busy machine delays a timer's ticks; the
+    /// schedule catches up), without waiting for the answers before it up to 500 in flight (200/s at up to 2.5 s an answer),
+    /// <paramref name="perSecond"/> × <paramref name="seconds"/> requests, in a quarter more time at most: what was really sent,
+    /// and in how long, is returned for the test to assert.
     /// </summary>
     private static async Task<Paced> PaceAsync(HttpClient client, int perSecond, int seconds, Func<int, HttpRequestMessage> request)
     {
         var statuses = new ConcurrentDictionary<string, int>();
-        using var inFlight = new SemaphoreSlim(128);
+        var latencies = new ConcurrentBag<double>();
+        using var inFlight = new SemaphoreSlim(500);
         var clock = Stopwatch.StartNew();
         var sends = new List<Task>();
-        for (var i = 0; i < perSecond * seconds && clock.Elapsed < TimeSpan.FromSeconds(seconds); i++)
+        for (var i = 0; i < perSecond * seconds && clock.Elapsed < TimeSpan.FromSeconds(seconds * 1.25); i++)
         {
-            var due = TimeSpan.FromSeconds(i / (double)perSecond) - clock.Elapsed;
-            if (due > TimeSpan.Zero)
+            if (TimeSpan.FromSeconds(i / (double)perSecond) - clock.Elapsed is { Ticks: > 0 } early)
             {
-                await Task.Delay(due);
+                await Task.Delay(early);
             }
             await inFlight.WaitAsync();
             var message = request(i);
+            // Multiplexed on a few connections (as a channel's servers keep a few open), not a new TLS handshake per request.
+            (message.Version, message.VersionPolicy) = (HttpVersion.Version20, HttpVersionPolicy.RequestVersionExact);
             sends.Add(Task.Run(async () =>
             {
+                var started = clock.Elapsed;
                 try
                 {
                     using var response = await client.SendAsync(message);
                     statuses.AddOrUpdate(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+                    latencies.Add((clock.Elapsed - started).TotalMilliseconds);
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
@@ -293,8 +304,10 @@ public class ReverseProxyTests(ITestOutputHelper output)
                 }
             }));
         }
+        var elapsed = clock.Elapsed;   // the sending time: the rate is what was sent in it
         await Task.WhenAll(sends);
-        return new Paced(sends.Count, clock.Elapsed, statuses);
+        var sorted = latencies.Order().ToList();
+        return new Paced(sends.Count, elapsed, statuses, sorted.Count > 0 ? sorted[sorted.Count / 2] : double.NaN);
     }
 
     /// <summary>A loopback listener that records who calls it; with <paramref name="redirectTo"/>, an HTTP server answering 307 there.</summary>

@@ -64,7 +64,7 @@ public class TelegramTests
             TelegramUser.Text(alert));
         // The command menu in each language and the default one.
         var menus = api.Calls("setMyCommands");
-        Assert.Equal(["", "en", "kk", "ru"], menus.Select(c => (string?)c.Body["language_code"] ?? "").Order().ToArray());
+        Assert.Equal(["", .. TestContent.Content.LanguageCodes.Order()], menus.Select(c => (string?)c.Body["language_code"] ?? "").Order().ToArray());
         Assert.All(menus, c => Assert.Equal(7, c.Body["commands"]!.AsArray().Count));
         await host.KillAsync();
         var stored = string.Concat(Directory.GetFiles(host.DataPath, "bot.db*").Select(f => System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(f))));
@@ -73,6 +73,41 @@ public class TelegramTests
             Assert.DoesNotContain(personal, host.Output, StringComparison.Ordinal);
             Assert.DoesNotContain(personal, stored, StringComparison.Ordinal);   // the database file alone reveals no raw id
         }
+    }
+
+    [Fact]
+    public async Task A_tap_on_a_tap_all_that_apply_screen_edits_the_screen_in_place_and_a_refused_edit_sends_it_again()
+    {
+        await using var api = await FakeBotApi.StartAsync();
+        await using var host = await HostProcess.StartAsync(settings: Settings(api));
+        var user = new TelegramUser(api, 40417);
+        await user.SayAsync("/start");
+        foreach (var key in new[] { "continue", "safe", "self", "adult", "in-kazakhstan" })
+        {
+            await user.PressAsync(key);
+        }
+        var screen = user.LastPrompt;
+        var (sends, id) = (user.Sent.Count, (int)screen.Body["_message_id"]!);
+        var options = TelegramUser.Buttons(screen).Where(b => b.Data.Contains(".t.", StringComparison.Ordinal)).ToList();
+        Assert.True(options.Count >= 2, "the first screen is not a tap-all-that-apply screen");
+
+        api.Enqueue(user.Callback(screen, options[0].Data));
+        var edited = await TelegramUser.WaitAsync(() => api.Calls("editMessageText").LastOrDefault(c => (int)c.Body["message_id"]! == id
+            && TelegramUser.Buttons(c).Any(b => b.Label == "✓ " + options[0].Label)));
+        Assert.Equal(TelegramUser.Text(screen), TelegramUser.Text(edited));
+        Assert.Equal(sends, user.Sent.Count);   // the same message on the phone, not a second copy of the screen
+
+        // Where Telegram refuses the edit (an old message, a client that lost it), the screen comes again as a new message.
+        api.Refused.Add("editMessageText");
+        var second = TelegramUser.Buttons(edited).Single(b => b.Label == options[1].Label);
+        var again = await user.SendAndWaitAsync(user.Callback(edited, second.Data));
+        Assert.Equal(["✓ " + options[0].Label, "✓ " + options[1].Label],
+            TelegramUser.Buttons(again).Where(b => b.Label.StartsWith("✓ ", StringComparison.Ordinal)).Select(b => b.Label));
+        api.Refused.Remove("editMessageText");
+
+        // "Done" moves on: the next screen is a new message.
+        var next = await user.PressAsync("done");
+        Assert.NotEqual(TelegramUser.Text(again), TelegramUser.Text(next));
     }
 
     [Fact]

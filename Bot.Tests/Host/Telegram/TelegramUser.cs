@@ -43,7 +43,7 @@ public sealed class TelegramUser(FakeBotApi api, long chatId, string language = 
             ["data"] = data,
             ["message"] = new JsonObject
             {
-                ["message_id"] = (int)question.Body["_message_id"]!,
+                ["message_id"] = (int)(question.Body["_message_id"] ?? question.Body["message_id"])!,   // sent, or edited in place
                 ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
                 ["chat"] = new JsonObject { ["id"] = chatId, ["type"] = "private" },
                 ["text"] = Text(question),
