@@ -13,7 +13,15 @@ public sealed record UserTurn(string? Text = null, string? Option = null, string
 public sealed record BotOption(string Id, string Label);
 
 /// <param name="Redraw">The same screen again after a tap ("tap all that apply"): a channel that can edit the prompt on screen does so.</param>
-public sealed record BotMessage(string Text, IReadOnlyList<BotOption> Options, bool Redraw = false);
+/// <param name="From">
+/// Who wrote it when a person did, not the bot: the operator's name line from content ("Aigerim, 116 16 hotline operator"), which
+/// the web chat shows above a bubble of its own and the other channels as the message's first line (<see cref="Shown"/>).
+/// </param>
+public sealed record BotMessage(string Text, IReadOnlyList<BotOption> Options, bool Redraw = false, string? From = null)
+{
+    /// <summary>The text as one plain message: the name line first, for channels that show every message as the bot's.</summary>
+    public string Shown => From is null ? Text : From + "\n" + Text;
+}
 
 /// <summary>What a channel must do besides showing the messages.</summary>
 public enum TurnEffect

@@ -14,7 +14,7 @@ public static class UiKeys
         "gender.ask", "destination.ask", "destination.ask.minor",
         "consent.ask.hotline", "consent.ask.police", "consent.ask.urgent", "consent.refused",
         "waiting.ask", "waiting.found.hotline", "waiting.found.police", "waiting.still", "waiting.saved", "waiting.cancelled", "waiting.capped",
-        "operator.joined.hotline", "operator.joined.police", "operator.gender.woman", "operator.gender.man",
+        "operator.joined.hotline", "operator.joined.police", "operator.says.hotline", "operator.says.police", "operator.gender.woman", "operator.gender.man",
         "operator.ended", "operator.transferred.hotline", "operator.transferred.police", "operator.none", "operator.closed",
         "menu.ask", "help.text", "exit.done", "forget.done",
         "button.none", "input.expired", "input.choose", "input.unknown-command", "input.slow-down",

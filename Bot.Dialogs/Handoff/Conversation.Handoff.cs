@@ -47,7 +47,7 @@ public sealed partial class Conversation
             .InternalTransition(Trigger.DeepLink, _ => Say("waiting.still"))
             .InternalTransition(Trigger.RightsCommand, _ => SayRightsSummary())
             .InternalTransition(_operatorJoined, (name, gender, destination, _) => JoinOperator(name, gender, destination))
-            .InternalTransition(_operatorWrote, (text, _) => _messages.Add(new BotMessage(text, [])))
+            .InternalTransition(_operatorWrote, (text, name, team, _) => SayFromOperator(text, name, team))
             .InternalTransition(_operatorTransferred, (to, _) => TransferTo(to))
             .InternalTransition(_noOperatorYet, (outsideHours, _) => _waitingLine = Text(outsideHours ? "operator.closed" : "operator.none"))
             .Permit(Trigger.OperatorEnded, Step.Menu)

@@ -9,14 +9,14 @@ namespace Bot.Dialogs;
 public sealed partial class Conversation
 {
     private StateMachine<Step, Trigger>.TriggerWithParameters<string, Gender, Destination> _operatorJoined = null!;
-    private StateMachine<Step, Trigger>.TriggerWithParameters<string> _operatorWrote = null!;
+    private StateMachine<Step, Trigger>.TriggerWithParameters<string, string, Destination> _operatorWrote = null!;
     private StateMachine<Step, Trigger>.TriggerWithParameters<Destination> _operatorTransferred = null!;
     private StateMachine<Step, Trigger>.TriggerWithParameters<bool> _noOperatorYet = null!;
 
     private void DeclareOperatorTriggers()
     {
         _operatorJoined = _machine.SetTriggerParameters<string, Gender, Destination>(Trigger.OperatorJoined);
-        _operatorWrote = _machine.SetTriggerParameters<string>(Trigger.OperatorWrote);
+        _operatorWrote = _machine.SetTriggerParameters<string, string, Destination>(Trigger.OperatorWrote);
         _operatorTransferred = _machine.SetTriggerParameters<Destination>(Trigger.OperatorTransferred);
         _noOperatorYet = _machine.SetTriggerParameters<bool>(Trigger.NoOperatorYet);
     }
@@ -25,9 +25,10 @@ public sealed partial class Conversation
     public TurnResult OperatorJoined(ConversationState state, Guid ticket, string displayName, Gender gender, Destination destination) =>
         Act(state, ticket, () => _machine.Fire(_operatorJoined, displayName, gender, destination));
 
-    /// <summary>The operator's words, as they wrote them.</summary>
-    public TurnResult OperatorWrote(ConversationState state, Guid ticket, string text) =>
-        Act(state, ticket, () => _machine.Fire(_operatorWrote, text), when: () => _state.WithOperator);
+    /// <summary>The operator's words, as they wrote them, under their name and role (issue 12: never mistaken for the bot's).</summary>
+    /// <param name="team">The team the operator answers for: the hotline or the police.</param>
+    public TurnResult OperatorWrote(ConversationState state, Guid ticket, string text, string displayName, Destination team) =>
+        Act(state, ticket, () => _machine.Fire(_operatorWrote, text, displayName, team), when: () => _state.WithOperator);
 
     /// <summary>The operator passed the request to the other team: the person is told where it went, and the bot answers again until someone there joins.</summary>
     public TurnResult OperatorTransferred(ConversationState state, Guid ticket, Destination to) =>
@@ -76,6 +77,10 @@ public sealed partial class Conversation
         _messages.Add(new BotMessage(Pack.Text(destination == Dialogs.Destination.Police ? "operator.joined.police" : "operator.joined.hotline",
             ("name", displayName), ("gender", who)), []));
     }
+
+    private void SayFromOperator(string text, string displayName, Destination team) =>
+        _messages.Add(new BotMessage(text, [], From: Pack.Text(team == Dialogs.Destination.Police ? "operator.says.police" : "operator.says.hotline",
+            ("name", displayName))));
 
     private void TransferTo(Destination to)
     {

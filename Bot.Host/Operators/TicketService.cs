@@ -297,7 +297,8 @@ public sealed class TicketService(
                 ticket.Status = TicketStatus.InConversation;
             }
             Tickets.Audit(db, id, who.Login, "operator-message", null, now);
-            return Outcome(TicketOutcome.Done, (c, state) => c.OperatorWrote(state, id, text));
+            var team = Enum.Parse<Destination>(ticket.Destination);
+            return Outcome(TicketOutcome.Done, (c, state) => c.OperatorWrote(state, id, text, who.DisplayName, team));
         }, cancel);
     }
 

@@ -40,7 +40,10 @@ async function poll() {
   try {
     const page = await call("GET", `/conversations/${encodeURIComponent(session.id)}/activities?watermark=${session.watermark}`);
     for (const activity of page.activities) {
-      const item = { from: "bot", text: activity.text || "", options: activity.suggestedActions?.actions || [] };
+      // An operator's words: their own bubble, under the name line the host sends (name and role, in the person's language).
+      const operator = activity.from?.id === "operator";
+      const item = { from: operator ? "operator" : "bot", name: operator ? activity.from.name : undefined,
+        text: activity.text || "", options: activity.suggestedActions?.actions || [] };
       session.transcript.push(item);
       render(item);
     }
@@ -66,8 +69,14 @@ async function restart() {
 function render(item) {
   for (const old of log.querySelectorAll(".options")) old.remove();   // only the latest question has buttons
   const li = document.createElement("li");
-  li.className = "msg " + (item.from === "bot" ? "bot" : "me");
-  li.textContent = item.text;   // text, never HTML
+  li.className = "msg " + ({ bot: "bot", operator: "operator" }[item.from] ?? "me");
+  if (item.name) {
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = item.name;
+    li.append(who, document.createElement("br"));
+  }
+  li.append(item.text);   // text, never HTML
   if (item.options && item.options.length) {
     const group = document.createElement("div");
     group.className = "options";
@@ -83,7 +92,7 @@ function render(item) {
   }
   log.appendChild(li);
   // A question with many buttons: keep its first line in view.
-  li.scrollIntoView({ block: item.from === "bot" ? "start" : "end" });
+  li.scrollIntoView({ block: item.from === "me" ? "end" : "start" });
 }
 
 async function send(activity, shown) {

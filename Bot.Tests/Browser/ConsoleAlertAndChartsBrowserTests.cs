@@ -31,7 +31,7 @@ public class ConsoleAlertAndChartsBrowserTests(ITestOutputHelper output)
         var console = await SignInAsync(browser, host, "olga", language, CountTones);
 
         // Sound off (the default: a browser plays nothing before a click): the title and the line alert, no tone.
-        await PersonAsync(host, language, danger: true, child: false, "hotline");
+        await InDangerAsync(host, language);
         await Assertions.Expect(console).ToHaveTitleAsync("⚠ (1) " + words.Operator("app.console"), new() { Timeout = 15_000 });
         await Assertions.Expect(console.Locator("#alert")).ToContainTextAsync(words.Operator("flag.urgent"));
         Assert.Equal(0, await console.EvaluateAsync<int>("window.tones"));
@@ -42,7 +42,7 @@ public class ConsoleAlertAndChartsBrowserTests(ITestOutputHelper output)
         await console.Locator("#sound").ClickAsync();
         await Assertions.Expect(console.Locator("#sound")).ToHaveAttributeAsync("aria-pressed", "true");
         var consented = Stopwatch.StartNew();
-        await PersonAsync(host, language, danger: true, child: false, "hotline");
+        await InDangerAsync(host, language);
         var pressed = consented.ElapsedMilliseconds;
         await console.WaitForFunctionAsync("window.tones >= 1", null, new() { Timeout = 15_000 });
         output.WriteLine($"{language}: the person's consent to the tone: {consented.ElapsedMilliseconds} ms (the consent press itself: {pressed} ms)");
@@ -53,6 +53,21 @@ public class ConsoleAlertAndChartsBrowserTests(ITestOutputHelper output)
         await console.Locator("#tickets .ticket").First.ClickAsync();
         await Assertions.Expect(console.Locator("#side h2").First).ToBeVisibleAsync();
         Assert.Equal(1, await console.EvaluateAsync<int>("window.tones"));
+    }
+
+    /// <summary>Someone in danger, by the short path: "talk to a person now", a woman at the hotline, consent: an urgent ticket.</summary>
+    private static async Task InDangerAsync(HostProcess host, string language)
+    {
+        var pack = TestContent.Content[language];
+        var chat = new WebChatClient(host.Http);
+        await chat.StartAsync(language);
+        foreach (var key in new[] { "continue", "danger", "talk-now" })
+        {
+            await chat.PressAsync(pack.Text("button." + key));
+        }
+        await chat.PressAsync(pack.Text("button.woman") + " · " + pack.Text("button.hotline"));
+        await chat.PressAsync(pack.Text("button.agree"));
+        Assert.Equal(pack.Text("waiting.ask"), WebChatClient.Text(chat.LastPrompt));
     }
 
     [Theory]

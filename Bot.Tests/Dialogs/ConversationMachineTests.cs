@@ -56,7 +56,10 @@ public class ConversationMachineTests
         var joined = conversation.OperatorJoined(chat.State, ticket, "Aigerim", Gender.Woman, Destination.Hotline);
         Assert.True(chat.State.WithOperator);
         Assert.Contains("Aigerim", joined.Messages[0].Text, StringComparison.Ordinal);
-        Assert.Empty(conversation.OperatorWrote(chat.State, Guid.NewGuid(), "to another ticket").Messages);
+        Assert.Null(joined.Messages[0].From);   // the bot says who joined; the operator's own words come under their name
+        var wrote = conversation.OperatorWrote(chat.State, ticket, "Hello", "Aigerim", Destination.Hotline).Messages.Single();
+        Assert.Equal(("Hello", chat.Pack.Text("operator.says.hotline", ("name", "Aigerim"))), (wrote.Text, wrote.From));
+        Assert.Empty(conversation.OperatorWrote(chat.State, Guid.NewGuid(), "to another ticket", "Aigerim", Destination.Hotline).Messages);
 
         var ended = await conversation.OperatorEndedAsync(chat.State, ticket);
         Assert.Equal(Step.Menu, chat.State.Step);

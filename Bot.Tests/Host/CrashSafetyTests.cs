@@ -39,10 +39,16 @@ public class CrashSafetyTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>200 people from the one loopback address: the per-address limits on new conversations and escalations are lifted.</summary>
+    private static readonly Dictionary<string, string> OneAddress = new()
+    {
+        ["Abuse:NewConversationsPerMinutePerClient"] = "0", ["Abuse:EscalationsPerHourPerClient"] = "0",
+    };
+
     [Fact]
     public async Task Killing_the_host_under_load_loses_no_acknowledged_turn_and_duplicates_nothing()
     {
-        var first = await HostProcess.StartAsync(settings: new Dictionary<string, string> { ["Abuse:NewConversationsPerMinutePerClient"] = "0" });
+        var first = await HostProcess.StartAsync(settings: OneAddress);
         var people = new ConcurrentBag<Person>();
         var agreed = 0;
         var walking = Enumerable.Range(0, 200).Select(async _ =>
@@ -81,7 +87,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
         output.WriteLine($"killed with {people.Count} conversations started, {acknowledgedAgreements.Count} escalations acknowledged, " +
             $"{people.Sum(p => p.Acknowledged)} turns acknowledged");
 
-        await using var second = await HostProcess.StartAsync(first.DataPath, new Dictionary<string, string> { ["Abuse:NewConversationsPerMinutePerClient"] = "0" });
+        await using var second = await HostProcess.StartAsync(first.DataPath, OneAddress);
         await first.DisposeAsync();
         foreach (var person in people)
         {

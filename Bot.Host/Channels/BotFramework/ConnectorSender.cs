@@ -56,7 +56,7 @@ public sealed class ConnectorSender(IHttpClientFactory http, ConnectorTokens tok
             Conversation = new ConversationAccount(address.ConversationId),
             ReplyToId = address.ReplyToId,
             Locale = address.Locale,
-            Text = message.Text,
+            Text = message.Shown,
             SuggestedActions = actions.Count == 0 || card ? null
                 : new SuggestedActions(actions) { To = address.User.Id is { } id ? [id] : null },
             Attachments = card ? [new Attachment("application/vnd.microsoft.card.hero", new HeroCard(null, actions))] : null,

@@ -140,7 +140,7 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
     public async Task<int> SendDirectAsync(long chatId, BotMessage message, CancellationToken cancel, bool alert = false)
     {
         using var lease = await _limiter.AcquireAsync(chatId.ToString(CultureInfo.InvariantCulture), 1, cancel);
-        var sent = await _bot.SendMessage(chatId, message.Text, replyMarkup: Keyboard(message), linkPreviewOptions: LinkPreview,
+        var sent = await _bot.SendMessage(chatId, message.Shown, replyMarkup: Keyboard(message), linkPreviewOptions: LinkPreview,
             disableNotification: _options.DisableNotification && !alert, protectContent: _options.ProtectContent, cancellationToken: cancel);
         return sent.MessageId;
     }

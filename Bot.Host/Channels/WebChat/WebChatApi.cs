@@ -196,7 +196,8 @@ public static class WebChatApi
         Id = $"{conversationId}|{sequence}",
         Timestamp = new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)),
         ChannelId = Channel,
-        From = new ChannelAccount("bot", "Bot", "bot"),
+        // An operator's words come from "operator", named by their name line: the page gives them a bubble of their own.
+        From = message.From is { } who ? new ChannelAccount("operator", who, "bot") : new ChannelAccount("bot", "Bot", "bot"),
         Conversation = new ConversationAccount(conversationId),
         Text = message.Text,
         SuggestedActions = message.Options.Count == 0 ? null

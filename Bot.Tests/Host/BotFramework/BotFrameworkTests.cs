@@ -97,6 +97,27 @@ public class BotFrameworkTests
         new(new DbContextOptionsBuilder<BotDb>().UseSqlite($"Data Source={Path.Combine(host.DataPath, "bot.db")};Pooling=False").Options);
 
     [Fact]
+    public async Task An_operators_message_reaches_the_bot_framework_under_the_operators_name_and_role()
+    {
+        await using var standIn = await BotFrameworkStandIn.StartAsync();
+        await using var host = await HostProcess.StartAsync(settings: standIn.HostSettings());
+        var channel = new Channel(host, standIn) { Token = standIn.Token() };
+        await channel.JoinAsync();
+        foreach (var key in new[] { "continue", "safe", "self", "adult", "in-kazakhstan", "stop", "talk", "woman", "police", "agree" })
+        {
+            await channel.PressAsync(Button(key));
+        }
+        using var police = await Operators.OperatorHarness.OperatorAsync(host, "nurlan", role: "police", gender: "m", name: "Nurlan");
+        var id = (await Operators.OperatorHarness.WaitForTicketAsync(police)).GetProperty("id").GetString();
+        (await police.PostAsync($"api/operator/tickets/{id}/claim?overrideGender=true", null)).EnsureSuccessStatusCode();
+        (await police.PostAsync($"api/operator/tickets/{id}/messages", System.Net.Http.Json.JsonContent.Create(new { text = "Where are you now?" })))
+            .EnsureSuccessStatusCode();
+        var reply = await Eventually(() => standIn.Posted.Select(p => p.Activity)
+            .LastOrDefault(a => a.TryGetProperty("text", out var text) && text.GetString()!.EndsWith("Where are you now?", StringComparison.Ordinal)));
+        Assert.Equal(En.Text("operator.says.police", ("name", "Nurlan")) + "\nWhere are you now?", reply.GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task A_signed_activity_walks_self_referral_to_a_stored_escalation_with_replies_at_the_right_url()
     {
         await using var standIn = await BotFrameworkStandIn.StartAsync();

@@ -340,6 +340,25 @@ public class TelegramTests
     }
 
     /// <summary>A self-referral to the hotline, by taps, from /start to consent.</summary>
+    [Fact]
+    public async Task An_operators_message_reaches_telegram_under_the_operators_name_and_role()
+    {
+        await using var api = await FakeBotApi.StartAsync();
+        await using var host = await HostProcess.StartAsync(settings: Settings(api));
+        var user = new TelegramUser(api, 734019290);
+        await ReferByTapsAsync(user);
+        using var hotline = await Operators.OperatorHarness.OperatorAsync(host, "aigerim", name: "Aigerim");
+        var id = (await Operators.OperatorHarness.WaitForTicketAsync(hotline)).GetProperty("id").GetString();
+        (await hotline.PostAsync($"api/operator/tickets/{id}/claim", null)).EnsureSuccessStatusCode();
+        (await hotline.PostAsync($"api/operator/tickets/{id}/messages", System.Net.Http.Json.JsonContent.Create(new { text = "I am here. Are you safe?" })))
+            .EnsureSuccessStatusCode();
+        var sent = await TelegramUser.WaitAsync(() => user.Sent.LastOrDefault(c => TelegramUser.Text(c).EndsWith("Are you safe?", StringComparison.Ordinal)));
+        // Telegram shows every message as the bot's: the operator's name line comes first, from content, in the person's language.
+        Assert.Equal(En.Text("operator.says.hotline", ("name", "Aigerim")) + "\nI am here. Are you safe?", TelegramUser.Text(sent));
+        Assert.DoesNotContain(user.Sent, c => TelegramUser.Text(c).StartsWith(En.Text("operator.says.hotline", ("name", "Aigerim")), StringComparison.Ordinal)
+            && c != sent);   // the bot's own lines carry no name
+    }
+
     private static async Task ReferByTapsAsync(TelegramUser user)
     {
         await user.SayAsync("/start");
