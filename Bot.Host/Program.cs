@@ -17,6 +17,12 @@ if (args.FirstOrDefault() == "check-content")
         .AddEnvironmentVariables().AddCommandLine(args.Skip(1).Where(a => a != "--coverage").ToArray()).Build();
     return BotContentSetup.CheckContent(configuration, Console.Out, coverage: args.Contains("--coverage"));
 }
+if (args.FirstOrDefault() == "migrate")
+{
+    var configuration = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables().AddCommandLine(args.Skip(1).ToArray()).Build();
+    return await StorageSetup.MigrateAsync(configuration, Console.Out);
+}
 if (args.FirstOrDefault() == "operator")
 {
     var configuration = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)

@@ -27,6 +27,10 @@ export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 dotnet build Bot.sln -c Release
 dotnet run --project Bot.Host -c Release --no-build -- check-content --coverage
 
+# The storage, operator and crash tests run on PostgreSQL too: a throwaway cluster for this run (fails loudly if it cannot start).
+eval "$(bash scripts/postgres.sh start)"
+trap 'bash scripts/postgres.sh stop "$BOT_TEST_POSTGRES_DIR"' EXIT
+
 results=$(mktemp -d)
 status=0
 dotnet test Bot.sln -c Release --no-build --logger "trx;LogFileName=tests.trx" --results-directory "$results" || status=$?

@@ -3,9 +3,23 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Host.Storage;
 
-/// <summary>The unit of work for everything the bot stores, operators' Identity accounts included. Plain relational types only, so another provider can replace SQLite.</summary>
-public sealed class BotDb(DbContextOptions<BotDb> options) : IdentityUserContext<Operators.OperatorUser, Guid>(options)
+/// <summary>
+/// The unit of work for everything the bot stores, operators' Identity accounts included. Plain relational types only: the same
+/// model on SQLite (this type, its migrations in Migrations/) and PostgreSQL (<see cref="PostgreSqlBotDb"/>, its own migrations).
+/// </summary>
+public class BotDb : IdentityUserContext<Operators.OperatorUser, Guid>
 {
+    public BotDb(DbContextOptions<BotDb> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For a provider's own type (its migrations are found by the context type they name).</summary>
+    protected BotDb(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<ConversationRecord> Conversations => Set<ConversationRecord>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<ChannelAddress> Addresses => Set<ChannelAddress>();

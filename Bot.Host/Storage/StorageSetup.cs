@@ -4,15 +4,23 @@ using Microsoft.EntityFrameworkCore.Design;
 
 namespace Bot.Host.Storage;
 
+public enum StorageProvider { Sqlite, PostgreSql }
+
 public sealed class StorageOptions
 {
-    /// <summary>Folder for the database, keys and logs; relative paths are under the working directory.</summary>
+    /// <summary>SQLite, embedded (nothing to install); PostgreSQL for a national deployment (a managed server, backups, replicas).</summary>
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+    /// <summary>Folder for the SQLite database, keys and logs; relative paths are under the working directory.</summary>
     public string DataPath { get; set; } = "data";
-    /// <summary>Overrides the SQLite file under <see cref="DataPath"/> (or `ConnectionStrings:Bot`).</summary>
+    /// <summary>
+    /// The database (or `ConnectionStrings:Bot`): required for PostgreSQL; for SQLite it overrides the file under <see cref="DataPath"/>.
+    /// </summary>
     public string? ConnectionString { get; set; }
 
     public string ResolvedConnectionString() =>
-        ConnectionString ?? new SqliteConnectionStringBuilder
+        ConnectionString ?? (Provider == StorageProvider.PostgreSql
+            ? throw new InvalidOperationException("Storage:Provider=PostgreSql needs ConnectionStrings:Bot (or Storage:ConnectionString)")
+            : (string?)null) ?? new SqliteConnectionStringBuilder
         {
             DataSource = Path.Combine(Path.GetFullPath(DataPath), "bot.db"),
             DefaultTimeout = 30,   // a busy database waits instead of failing a user's turn
@@ -43,22 +51,48 @@ public static class StorageSetup
     }
 
     /// <summary>Registers <see cref="BotDb"/> (pooled) on the configured database.</summary>
-    public static IServiceCollection AddBotDb(this IServiceCollection services, StorageOptions options) =>
-        services.AddDbContextPool<BotDb>(db => db.UseBotStorage(options));
+    public static IServiceCollection AddBotDb(this IServiceCollection services, StorageOptions options) => options.Provider switch
+    {
+        StorageProvider.PostgreSql => services.AddDbContextPool<BotDb, PostgreSqlBotDb>(db => db.UseBotStorage(options)),
+        _ => services.AddDbContextPool<BotDb>(db => db.UseBotStorage(options)),
+    };
 
-    /// <summary>SQLite with secure delete.</summary>
-    public static DbContextOptionsBuilder UseBotStorage(this DbContextOptionsBuilder db, StorageOptions options) =>
-        db.UseSqlite(options.ResolvedConnectionString()).AddInterceptors(SecureDelete.Instance);
+    /// <summary>SQLite with secure delete, or PostgreSQL.</summary>
+    public static DbContextOptionsBuilder UseBotStorage(this DbContextOptionsBuilder db, StorageOptions options) => options.Provider switch
+    {
+        StorageProvider.PostgreSql => db.UseNpgsql(options.ResolvedConnectionString()),
+        _ => db.UseSqlite(options.ResolvedConnectionString()).AddInterceptors(SecureDelete.Instance),
+    };
 
     /// <summary>A context of its own, outside dependency injection (tools and tests that look inside the database).</summary>
     public static BotDb Open(StorageOptions options)
     {
+        if (options.Provider == StorageProvider.PostgreSql)
+        {
+            var postgres = new DbContextOptionsBuilder<PostgreSqlBotDb>();
+            postgres.UseBotStorage(options);
+            return new PostgreSqlBotDb(postgres.Options);
+        }
         var db = new DbContextOptionsBuilder<BotDb>();
         db.UseBotStorage(options);
         return new BotDb(db.Options);
     }
 
-    /// <summary>Creates and migrates the database on start (migrations, never EnsureCreated).</summary>
+    /// <summary>`migrate`: brings the configured database to the current schema and exits (the host also does it on start).</summary>
+    public static async Task<int> MigrateAsync(IConfiguration configuration, TextWriter output)
+    {
+        var options = StorageOptions.From(configuration);
+        if (options.Provider == StorageProvider.Sqlite)
+        {
+            Directory.CreateDirectory(Path.GetFullPath(options.DataPath));
+        }
+        await using var services = new ServiceCollection().AddBotDb(options).BuildServiceProvider();
+        await services.MigrateStorageAsync();
+        await output.WriteLineAsync($"migrate: {options.Provider} database is up to date");
+        return 0;
+    }
+
+    /// <summary>Creates and migrates the database (migrations, never EnsureCreated): on start and by the `migrate` verb.</summary>
     public static async Task MigrateStorageAsync(this IServiceProvider services)
     {
         await using var scope = services.CreateAsyncScope();
@@ -72,8 +106,15 @@ public static class StorageSetup
     }
 }
 
-/// <summary>Lets `dotnet ef migrations add` build the model without starting the host.</summary>
+/// <summary>Lets `dotnet ef migrations add` build the SQLite model without starting the host (scripts/add-migration.sh).</summary>
 public sealed class DesignTimeBotDbFactory : IDesignTimeDbContextFactory<BotDb>
 {
     public BotDb CreateDbContext(string[] args) => StorageSetup.Open(new StorageOptions { ConnectionString = "Data Source=design.db" });
+}
+
+/// <summary>The same for PostgreSQL; `migrations add` needs no server.</summary>
+public sealed class DesignTimePostgreSqlBotDbFactory : IDesignTimeDbContextFactory<PostgreSqlBotDb>
+{
+    public PostgreSqlBotDb CreateDbContext(string[] args) => (PostgreSqlBotDb)StorageSetup.Open(
+        new StorageOptions { Provider = StorageProvider.PostgreSql, ConnectionString = "Host=127.0.0.1;Database=design" });
 }

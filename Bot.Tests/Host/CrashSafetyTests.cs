@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Bot.Content;
 using Bot.Host.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;
 
@@ -39,16 +38,14 @@ public class CrashSafetyTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>200 people from the one loopback address: the per-address limits on new conversations and escalations are lifted.</summary>
-    private static readonly Dictionary<string, string> OneAddress = new()
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Killing_the_host_under_load_loses_no_acknowledged_turn_and_duplicates_nothing(StorageProvider provider)
     {
-        ["Abuse:NewConversationsPerMinutePerClient"] = "0", ["Abuse:EscalationsPerHourPerClient"] = "0",
-    };
-
-    [Fact]
-    public async Task Killing_the_host_under_load_loses_no_acknowledged_turn_and_duplicates_nothing()
-    {
-        var first = await HostProcess.StartAsync(settings: OneAddress);
+        var first = await HostProcess.StartAsync(settings: TestStorage.Settings(provider, new Dictionary<string, string>
+        {
+            ["Abuse:NewConversationsPerMinutePerClient"] = "0", ["Abuse:EscalationsPerHourPerClient"] = "0",
+        }));
         var people = new ConcurrentBag<Person>();
         var agreed = 0;
         var walking = Enumerable.Range(0, 200).Select(async _ =>
@@ -87,7 +84,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
         output.WriteLine($"killed with {people.Count} conversations started, {acknowledgedAgreements.Count} escalations acknowledged, " +
             $"{people.Sum(p => p.Acknowledged)} turns acknowledged");
 
-        await using var second = await HostProcess.StartAsync(first.DataPath, OneAddress);
+        await using var second = await HostProcess.StartAsync(first.DataPath, first.Settings);
         await first.DisposeAsync();
         foreach (var person in people)
         {
@@ -108,8 +105,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
         }
         Assert.All(people, p => Assert.Empty(p.Duplicates));
 
-        await using var db = new BotDb(new DbContextOptionsBuilder<BotDb>()
-            .UseSqlite(new SqliteConnectionStringBuilder { DataSource = System.IO.Path.Combine(second.DataPath, "bot.db") }.ToString()).Options);
+        await using var db = TestDatabase.Open(second);
         var escalations = await db.Tickets.Select(e => e.ConversationKey!).ToListAsync();
         Assert.All(acknowledgedAgreements, id => Assert.Single(escalations, id));   // told it was sent: stored, once
         Assert.Equal(people.Select(p => p.Chat.ConversationId).Order(), escalations.Order());   // everyone finished, once each

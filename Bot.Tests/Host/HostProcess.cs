@@ -17,6 +17,8 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>The keys, beside the data folder and not in it (Production refuses keys under the data path).</summary>
     public string KeyPath { get; }
     public HttpClient Http { get; }
+    /// <summary>The settings it was started with (its database among them), to start another on the same data.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; }
 
     /// <summary>Opens what the host sealed, with its keys: for tests that look inside the database.</summary>
     public Bot.Host.Storage.Sealed Secrets() => new(Microsoft.AspNetCore.DataProtection.DataProtectionProvider.Create(new DirectoryInfo(KeyPath),
@@ -31,6 +33,7 @@ public sealed class HostProcess : IAsyncDisposable
     private HostProcess(string[] program, string dataPath, int port, IReadOnlyDictionary<string, string> settings)
     {
         DataPath = dataPath;
+        Settings = settings;
         KeyPath = settings.TryGetValue("DataProtection:KeyPath", out var keys) ? keys : dataPath.TrimEnd('/') + "-keys";
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, program[0]), .. program[1..], "--urls", BaseAddress.ToString().TrimEnd('/')])

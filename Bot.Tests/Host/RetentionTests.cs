@@ -9,11 +9,11 @@ namespace Bot.Tests.Host;
 
 public class RetentionTests
 {
-    [Fact]
-    public async Task Conversations_replies_update_ids_and_closed_tickets_past_their_age_are_erased_younger_ones_kept()
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Conversations_replies_update_ids_and_closed_tickets_past_their_age_are_erased_younger_ones_kept(StorageProvider provider)
     {
-        var file = Path.Combine(Directory.CreateTempSubdirectory("retention-").FullName, "bot.db");
-        await using var services = new ServiceCollection().AddDbContext<BotDb>(db => db.UseSqlite($"Data Source={file}")).BuildServiceProvider();
+        await using var services = new ServiceCollection().AddBotDb(TestStorage.Fresh(provider)).BuildServiceProvider();
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
         var now = clock.GetUtcNow().UtcDateTime;
         await using (var scope = services.CreateAsyncScope())
@@ -77,6 +77,7 @@ public class RetentionTests
     {
         Id = Guid.NewGuid(), ConversationKey = key, Channel = key, Language = "ru", Role = "Self", Level = "Strong", Forms = "labour",
         Gender = "Woman", Destination = "Hotline", ConsentVersion = "v", Summary = "sealed", Status = status, CreatedAt = createdAt,
+        ConsentAt = createdAt, QueuedAt = createdAt, FirstResponseDue = createdAt, ReferralDue = createdAt,
         ClosedAt = closedAt, Outcome = closedAt is null ? null : "sealed outcome",
     };
 }

@@ -1,12 +1,9 @@
 using Bot.Host.Storage;
-using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Tests.Host;
 
-/// <summary>The database of a test host, opened beside it: for tests that look inside.</summary>
+/// <summary>The database of a test host, opened beside it as the host opens it: for tests that look inside.</summary>
 public static class TestDatabase
 {
-    public static BotDb Open(HostProcess host) => new(new DbContextOptionsBuilder<BotDb>()
-        .UseSqlite(new SqliteConnectionStringBuilder { DataSource = Path.Combine(host.DataPath, "bot.db"), Pooling = false }.ToString()).Options);
+    public static BotDb Open(HostProcess host) => StorageSetup.Open(TestStorage.Of(host.DataPath, host.Settings));
 }

@@ -5,16 +5,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bot.Tests.Host;
 
-/// <summary>Group commit against a real SQLite file.</summary>
+/// <summary>Group commit against a real SQLite file and a real PostgreSQL database.</summary>
 public class TurnWriterTests
 {
-    [Fact]
-    public async Task A_bad_write_fails_alone_and_the_rest_of_its_batch_is_committed()
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task A_bad_write_fails_alone_and_the_rest_of_its_batch_is_committed(StorageProvider provider)
     {
-        var file = Path.Combine(Directory.CreateTempSubdirectory("writer-").FullName, "bot.db");
-        await using var services = new ServiceCollection()
-            .AddDbContext<BotDb>(db => db.UseSqlite($"Data Source={file}"))
-            .BuildServiceProvider();
+        await using var services = new ServiceCollection().AddBotDb(TestStorage.Fresh(provider)).BuildServiceProvider();
         await using (var scope = services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<BotDb>().Database.MigrateAsync();

@@ -54,6 +54,7 @@ var hostSettings = new Dictionary<string, string>(TelegramPath.HostSettings(botA
     ["Abuse:RequestsPerMinutePerClient"] = "0",
     ["Abuse:NewConversationsPerMinutePerClient"] = "0",
     ["Abuse:RequestsPerMinutePerConversation"] = "0",
+    ["Abuse:EscalationsPerHourPerClient"] = "0",   // every walk ends in an escalation, all from this one address
     ["BotFramework:EmulatorMode"] = "true",   // the Connector stand-in takes replies without a token
 };
 // --host-setting Key=Value (repeatable): a setting or environment variable of the host, for experiments.

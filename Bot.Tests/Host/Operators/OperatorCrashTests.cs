@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bot.Host.Operators;
+using Bot.Host.Storage;
 using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;
 using static Bot.Tests.Host.Operators.OperatorHarness;
@@ -11,14 +12,15 @@ namespace Bot.Tests.Host.Operators;
 /// <summary>An operator's action is one commit: killed at any moment, the ticket and what the person was told agree.</summary>
 public class OperatorCrashTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task Killing_the_host_during_operator_actions_leaves_every_ticket_and_its_conversation_in_step()
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Killing_the_host_during_operator_actions_leaves_every_ticket_and_its_conversation_in_step(StorageProvider provider)
     {
-        var settings = new Dictionary<string, string>
+        var settings = TestStorage.Settings(provider, new Dictionary<string, string>
         {
             ["Abuse:NewConversationsPerMinutePerClient"] = "0", ["Abuse:RequestsPerMinutePerClient"] = "0",
             ["Abuse:RequestsPerMinutePerConversation"] = "0", ["Abuse:EscalationsPerHourPerClient"] = "0",
-        };
+        });
         await using var host = await HostProcess.StartAsync(settings: settings);
         var people = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => ConsentAsync(host)));
         var client = await OperatorAsync(host, "aigerim");

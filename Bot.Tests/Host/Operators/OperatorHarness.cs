@@ -36,7 +36,8 @@ public static class OperatorHarness
     /// <summary>A new account (the CLI verb run in this process: no process start for each of a test's accounts) and an HTTP client signed in as it.</summary>
     public static async Task<HttpClient> OperatorAsync(HostProcess host, string login, string role = "hotline", string gender = "f", string? name = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataPath"] = host.DataPath }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(host.Settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataPath"] = host.DataPath }).Build();
         using var output = new StringWriter();
         var code = await OperatorCli.RunAsync(configuration, ["add", login, "--role", role, "--gender", gender, "--display-name", name ?? "Aigerim"],
             new StringReader("correct horse battery staple"), output);

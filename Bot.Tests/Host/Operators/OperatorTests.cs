@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bot.Dialogs.Rights;
+using Bot.Host.Storage;
 using static Bot.Tests.Host.Operators.OperatorHarness;
 
 namespace Bot.Tests.Host.Operators;
@@ -81,10 +82,11 @@ public class OperatorTests
         Assert.DoesNotContain("correct horse", host.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Ten_parallel_claims_of_one_ticket_let_exactly_one_win_and_the_others_get_a_conflict()
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Ten_parallel_claims_of_one_ticket_let_exactly_one_win_and_the_others_get_a_conflict(StorageProvider provider)
     {
-        await using var host = await HostProcess.StartAsync();
+        await using var host = await HostProcess.StartAsync(settings: TestStorage.Settings(provider));
         await ConsentAsync(host);
         var operators = new List<HttpClient>();
         for (var i = 0; i < 10; i++)
@@ -180,13 +182,14 @@ public class OperatorTests
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
     }
 
-    [Fact]
-    public async Task Nobody_claiming_in_time_tells_the_person_honestly_with_116_16_and_102_and_the_ticket_stays_open()
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Nobody_claiming_in_time_tells_the_person_honestly_with_116_16_and_102_and_the_ticket_stays_open(StorageProvider provider)
     {
-        await using var host = await HostProcess.StartAsync(settings: new Dictionary<string, string>
+        await using var host = await HostProcess.StartAsync(settings: TestStorage.Settings(provider, new Dictionary<string, string>
         {
             ["Tickets:NoOperatorAfter"] = "00:00:01", ["Tickets:WatchInterval"] = "00:00:00.2",
-        });
+        }));
         var chat = await ConsentAsync(host);
         var told = await ReadUntilAsync(chat, t => t == En.Text("operator.none"));
         Assert.Contains("116 16", told[^1], StringComparison.Ordinal);

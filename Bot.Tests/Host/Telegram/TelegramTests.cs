@@ -130,16 +130,17 @@ public class TelegramTests
         Assert.NotEmpty(api.Calls("answerCallbackQuery"));
     }
 
-    [Fact]
-    public async Task Webhook_refuses_a_wrong_secret_and_handles_an_update_once_even_after_a_restart()
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Webhook_refuses_a_wrong_secret_and_handles_an_update_once_even_after_a_restart(StorageProvider provider)
     {
         await using var api = await FakeBotApi.StartAsync();
         var user = new TelegramUser(api, 66601);
         var start = user.TextUpdate("/start");
-        string data;
-        await using (var host = await HostProcess.StartAsync(settings: Settings(api, Webhook)))
+        (string Path, IReadOnlyDictionary<string, string> Settings) data;
+        await using (var host = await HostProcess.StartAsync(settings: TestStorage.Settings(provider, Settings(api, Webhook))))
         {
-            data = host.DataPath;
+            data = (host.DataPath, host.Settings);
             Assert.Equal(HttpStatusCode.Unauthorized, await PostAsync(host, start, secret: null));
             Assert.Equal(HttpStatusCode.Unauthorized, await PostAsync(host, start, secret: "webhook-secret_0123456780"));
             await using (var db = Open(host))
@@ -160,7 +161,7 @@ public class TelegramTests
             });
             await host.KillAsync();
         }
-        await using (var again = await HostProcess.StartAsync(data, Settings(api, Webhook)))
+        await using (var again = await HostProcess.StartAsync(data.Path, data.Settings))
         {
             Assert.Equal(HttpStatusCode.OK, await PostAsync(again, start, Secret));
             await HelpAsync(again, user);
@@ -172,16 +173,17 @@ public class TelegramTests
         Assert.Empty(api.Calls("getUpdates"));
     }
 
-    [Fact]
-    public async Task Polling_handles_an_update_sent_again_after_a_restart_once()
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Polling_handles_an_update_sent_again_after_a_restart_once(StorageProvider provider)
     {
         await using var api = await FakeBotApi.StartAsync();
         var user = new TelegramUser(api, 66602);
         var start = user.TextUpdate("/start");
-        string data;
-        await using (var host = await HostProcess.StartAsync(settings: Settings(api)))
+        (string Path, IReadOnlyDictionary<string, string> Settings) data;
+        await using (var host = await HostProcess.StartAsync(settings: TestStorage.Settings(provider, Settings(api))))
         {
-            data = host.DataPath;
+            data = (host.DataPath, host.Settings);
             await user.SendAndWaitAsync(start);
             await TelegramUser.WaitAsync(() =>
             {
@@ -190,7 +192,7 @@ public class TelegramTests
             });
             await host.KillAsync();
         }
-        await using (var again = await HostProcess.StartAsync(data, Settings(api)))
+        await using (var again = await HostProcess.StartAsync(data.Path, data.Settings))
         {
             api.Enqueue(start);   // Telegram hands out again what it thinks was not confirmed
             await user.SayAsync("/help");
@@ -375,11 +377,12 @@ public class TelegramTests
         api.Calls("deleteMessages").Where(c => (long)c.Body["chat_id"]! == user.ChatId)
             .SelectMany(c => c.Body["message_ids"]!.AsArray().Select(id => (int)id!)).ToHashSet();
 
-    [Fact]
-    public async Task Forged_callbacks_photos_and_stickers_get_a_polite_answer_and_the_host_stays_healthy()
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Forged_callbacks_photos_and_stickers_get_a_polite_answer_and_the_host_stays_healthy(StorageProvider provider)
     {
         await using var api = await FakeBotApi.StartAsync();
-        await using var host = await HostProcess.StartAsync(settings: Settings(api));
+        await using var host = await HostProcess.StartAsync(settings: TestStorage.Settings(provider, Settings(api)));
         var user = new TelegramUser(api, 12301);
         var question = await user.SayAsync("/start");
         foreach (var forged in new[] { "", "x", ".", "1.", "999999999999.continue", "-1.continue", "../../etc/passwd", "1.continue'; drop table x;--", new string('9', 64), "💥💥💥💥" })
@@ -497,6 +500,5 @@ public class TelegramTests
         return rows;
     }
 
-    private static BotDb Open(HostProcess host) =>
-        new(new DbContextOptionsBuilder<BotDb>().UseSqlite(new SqliteConnectionStringBuilder { DataSource = Path.Combine(host.DataPath, "bot.db") }.ToString()).Options);
+    private static BotDb Open(HostProcess host) => TestDatabase.Open(host);
 }
