@@ -56,8 +56,13 @@ public static partial class ContentLoader
             errors.Add(new ContentError(root, 0, "Content:Path", "content folder not found"));
             return new BotContent(EmptyPlan, new Dictionary<string, LanguagePack>());
         }
-        var languages = BotContent.LanguageCodes.ToDictionary(code => code, code => ReadLanguage(root, code, requiredUiKeys, requiredOperatorKeys, errors));
-        var plan = ReadPlan(root, languages["en"], errors);
+        var languages = Discover(root, errors).ToDictionary(code => code, code => ReadLanguage(root, code, requiredUiKeys, requiredOperatorKeys, errors));
+        if (!languages.TryGetValue(BotContent.Original, out var original))
+        {
+            errors.Add(new ContentError($"{BotContent.Original}/", 0, "", "the Kazakh original is missing: every language is checked against it"));
+            return new BotContent(EmptyPlan, languages);
+        }
+        var plan = ReadPlan(root, original, errors);
         CompareLanguages(languages, errors);
         foreach (var pack in languages.Values)
         {
@@ -68,6 +73,49 @@ public static partial class ContentLoader
 
     private static readonly ScreeningPlan EmptyPlan = new(new Budget(0, 0, 1), [], [], [], new Dictionary<string, Screen>(),
         new Dictionary<Form, IReadOnlyList<string>>(), new Dictionary<string, IReadOnlyList<ChoiceOption>>(), []);
+
+    [GeneratedRegex("^[a-z]{2,3}$")]
+    private static partial Regex LanguageCodePattern();
+
+    /// <summary>Every folder of content/ is a language, named by its ISO 639-1 code (the code Telegram and browsers send).</summary>
+    private static List<string> Discover(string root, List<ContentError> errors)
+    {
+        var codes = new List<string>();
+        foreach (var folder in Directory.GetDirectories(root).Select(Path.GetFileName).Order(StringComparer.Ordinal))
+        {
+            if (folder is null || folder.StartsWith('.'))
+            {
+                continue;
+            }
+            if (LanguageCodePattern().IsMatch(folder))
+            {
+                codes.Add(folder);
+            }
+            else
+            {
+                errors.Add(new ContentError(folder + "/", 0, "", "a folder of content/ is a language: name it by its two-letter code (kk, uz, ...)"));
+            }
+        }
+        return codes;
+    }
+
+    /// <summary>meta.yaml: the language's place in the picker and whether a native speaker has signed it off.</summary>
+    private static (int Order, ReviewState Review) ReadMeta(YamlReader yaml)
+    {
+        var review = yaml.Map(yaml.Root, "review", "review");
+        var reviewed = yaml.Text(review, "reviewed", "review.reviewed");
+        if (review is not null && reviewed is not ("true" or "false"))
+        {
+            yaml.Error(yaml.Get(review, "reviewed", "review.reviewed"), "review.reviewed", "must be true or false");
+        }
+        var state = new ReviewState(reviewed == "true", yaml.Text(review, "by", "review.by", optional: true),
+            yaml.Text(review, "on", "review.on", optional: true), yaml.Text(review, "note", "review.note", optional: true));
+        if (state.Reviewed && (state.By.Length == 0 || state.On.Length == 0))
+        {
+            yaml.Error(review, "review", "reviewed: true needs by: (who signed it off) and on: (when)");
+        }
+        return (yaml.Number(yaml.Root, "order", "order"), state);
+    }
 
     private static LanguagePack ReadLanguage(string root, string code, List<string> requiredUiKeys, List<string> requiredOperatorKeys, List<ContentError> errors)
     {
@@ -98,6 +146,8 @@ public static partial class ContentLoader
             }
         }
         var choices = new YamlReader(root, $"{code}/choices.yaml", errors);
+        var meta = ReadMeta(new YamlReader(root, $"{code}/meta.yaml", errors));
+        var contacts = new YamlReader(root, $"{code}/contacts.yaml", errors);
         return new LanguagePack(
             code,
             sections.OrderBy(s => SectionKeys.ToList().IndexOf(s.Key)).ToList(),
@@ -107,9 +157,17 @@ public static partial class ContentLoader
             Labels(choices, "child-signs", SignLabelLimit, optional: true),
             Labels(choices, "words", MessageLimit),
             ReadRights(new YamlReader(root, $"{code}/rights.yaml", errors)),
-            ReadContacts(new YamlReader(root, $"{code}/contacts.yaml", errors)),
+            ReadContacts(contacts),
             ReadUi(new YamlReader(root, $"{code}/ui.yaml", errors), requiredUiKeys),
-            ReadUi(new YamlReader(root, $"{code}/operators.yaml", errors), requiredOperatorKeys));
+            // The console is optional per language: a language without operators.yaml is spoken to persons only.
+            File.Exists(Path.Combine(root, code, "operators.yaml"))
+                ? ReadUi(new YamlReader(root, $"{code}/operators.yaml", errors), requiredOperatorKeys)
+                : new Dictionary<string, string>())
+        {
+            Order = meta.Order,
+            Review = meta.Review,
+            Consulates = ReadConsulates(contacts),
+        };
     }
 
     private static List<IndicatorSection> ReadIndicators(YamlReader yaml)
@@ -249,6 +307,27 @@ public static partial class ContentLoader
             yaml.Error(yaml.Get(yaml.Root, "contacts", "contacts", optional: true), missing, "contact is missing");
         }
         return contacts;
+    }
+
+    [GeneratedRegex("^[A-Z]{2}$")]
+    private static partial Regex CountryPattern();
+
+    /// <summary>contacts.yaml `consulates:` (optional): only what a deployment has checked and filled in.</summary>
+    private static List<Consulate> ReadConsulates(YamlReader yaml)
+    {
+        var consulates = new List<Consulate>();
+        foreach (var node in yaml.List(yaml.Root, "consulates", "consulates", optional: true))
+        {
+            var map = node as YamlMappingNode;
+            var country = yaml.Text(map, "country", "consulates");
+            if (country.Length > 0 && !CountryPattern().IsMatch(country))
+            {
+                yaml.Error(node, $"consulates.{country}", "country must be an ISO 3166-1 alpha-2 code, e.g. UZ");
+            }
+            var at = $"consulates.{country}";
+            consulates.Add(new Consulate(country, yaml.Text(map, "number", at), yaml.Text(map, "name", at), yaml.Text(map, "what", at)));
+        }
+        return consulates;
     }
 
     private static Dictionary<string, string> ReadUi(YamlReader yaml, List<string> requiredKeys)
@@ -417,7 +496,7 @@ public static partial class ContentLoader
     /// <summary>Every language must hold the same ids, cites, keys and placeholders as Kazakh, the original.</summary>
     private static void CompareLanguages(Dictionary<string, LanguagePack> languages, List<ContentError> errors)
     {
-        var original = languages["kk"];
+        var original = languages[BotContent.Original];
         foreach (var pack in languages.Values.Where(p => p != original))
         {
             void Differ(string file, string key, string message) => errors.Add(new ContentError($"{pack.Code}/{file}", 0, key, message));
@@ -431,28 +510,57 @@ public static partial class ContentLoader
                 {
                     Differ("indicators/", id, $"cite {other.Cite} differs from kk's {item.Cite}");
                 }
+                else if (item.Child is not null && other.Child is null)
+                {
+                    Differ("indicators/", id + ".child", "kk asks a child in simpler words; this language has no child: text");
+                }
             }
             foreach (var id in pack.Indicators.Keys.Except(original.Indicators.Keys))
             {
                 Differ("indicators/", id, "not in kk");
             }
-            foreach (var (file, texts, originals) in new[] { ("ui.yaml", pack.Ui, original.Ui), ("operators.yaml", pack.Operators, original.Operators) })
+            // file, the key's prefix, this language's texts, kk's: the same keys and the same {placeholders}.
+            var compared = new List<(string File, string Prefix, IReadOnlyDictionary<string, string> Texts, IReadOnlyDictionary<string, string> Originals)>
+            {
+                ("ui.yaml", "", pack.Ui, original.Ui),
+                ("choices.yaml", "signs.", pack.Signs, original.Signs),
+                ("choices.yaml", "child-signs.", pack.ChildSigns, original.ChildSigns),
+                ("choices.yaml", "words.", pack.Words, original.Words),
+            };
+            if (pack.HasConsole)
+            {
+                compared.Add(("operators.yaml", "", pack.Operators, original.Operators));
+            }
+            foreach (var (screen, texts) in original.Choices.Where(c => pack.Choices.ContainsKey(c.Key)))
+            {
+                compared.Add(("choices.yaml", $"screens.{screen}.options.", pack.Choices[screen].Options, texts.Options));
+                compared.Add(("choices.yaml", $"screens.{screen}.child-options.", pack.Choices[screen].ChildOptions, texts.ChildOptions));
+            }
+            foreach (var (file, prefix, texts, originals) in compared)
             {
                 foreach (var key in originals.Keys.Except(texts.Keys))
                 {
-                    Differ(file, key, "missing here but present in kk");
+                    Differ(file, prefix + key, "missing here but present in kk");
                 }
                 foreach (var key in texts.Keys.Except(originals.Keys))
                 {
-                    Differ(file, key, "not in kk");
+                    Differ(file, prefix + key, "not in kk");
                 }
                 foreach (var (key, text) in originals)
                 {
                     if (texts.TryGetValue(key, out var other) && !Placeholders(text).SetEquals(Placeholders(other)))
                     {
-                        Differ(file, key, "placeholders {…} differ from kk");
+                        Differ(file, prefix + key, "placeholders {…} differ from kk");
                     }
                 }
+            }
+            foreach (var consulate in pack.Consulates.ExceptBy(original.Consulates.Select(c => (c.Country, c.Number)), c => (c.Country, c.Number)))
+            {
+                Differ("contacts.yaml", $"consulates.{consulate.Country}", "not in kk with the same country and number");
+            }
+            foreach (var consulate in original.Consulates.ExceptBy(pack.Consulates.Select(c => (c.Country, c.Number)), c => (c.Country, c.Number)))
+            {
+                Differ("contacts.yaml", $"consulates.{consulate.Country}", "missing here but present in kk");
             }
             foreach (var contact in original.Contacts)
             {

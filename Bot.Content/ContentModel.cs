@@ -35,6 +35,12 @@ public sealed record RightsCard(string Title, string Intro, IReadOnlyList<CardIt
 public sealed record Contact(string Id, string Number, string Name, string What);
 
 /// <summary>
+/// A consulate of another country in Kazakhstan (Appendix 2, right 10), from contacts.yaml `consulates:`: empty unless a
+/// deployment has checked a number and filled it in; <see cref="Country"/> is the ISO 3166-1 alpha-2 code.
+/// </summary>
+public sealed record Consulate(string Country, string Number, string Name, string What);
+
+/// <summary>
 /// A screen's words: the prompt for the person themself, a witness and a child, and the labels of its
 /// options (a child's label where it differs).
 /// </summary>
@@ -58,6 +64,17 @@ public sealed record LanguagePack(
     IReadOnlyDictionary<string, string> Ui,
     IReadOnlyDictionary<string, string> Operators)
 {
+    /// <summary>Where the language comes in the picker (meta.yaml `order:`).</summary>
+    public int Order { get; init; }
+
+    public ReviewState Review { get; init; } = new(false, "", "", "");
+
+    /// <summary>Consulates a deployment has filled in (contacts.yaml); none by default.</summary>
+    public IReadOnlyList<Consulate> Consulates { get; init; } = [];
+
+    /// <summary>Whether the operators' console has this language (its folder has an operators.yaml).</summary>
+    public bool HasConsole => Operators.Count > 0;
+
     /// <summary>A UI string with {name} placeholders filled in.</summary>
     public string Text(string key, params (string Name, string Value)[] values) => Fill(Ui, key, values);
 
@@ -134,9 +151,31 @@ public sealed record ScreeningPlan(
     public static readonly IReadOnlyList<string> Counts = ["who", "where", "what", "general", "minors", "border", "form", "danger"];
 }
 
+/// <summary>
+/// Whether a native speaker outside the team has signed a language off (meta.yaml `review:`); until then
+/// check-content warns about it and the README says so.
+/// </summary>
+public sealed record ReviewState(bool Reviewed, string By, string On, string Note);
+
+/// <summary>
+/// Every language is a folder of content/: the set of languages is discovered, never listed in code. Kazakh, the
+/// original, comes first; the others in the order their meta.yaml gives.
+/// </summary>
 public sealed record BotContent(ScreeningPlan Plan, IReadOnlyDictionary<string, LanguagePack> Languages)
 {
-    public static readonly IReadOnlyList<string> LanguageCodes = ["kk", "ru", "en"];
+    /// <summary>The original every other language is checked against, and the default when nothing else is known.</summary>
+    public const string Original = "kk";
+
+    /// <summary>The person's languages, in the picker's order.</summary>
+    public IReadOnlyList<string> LanguageCodes { get; } =
+        [.. Languages.Values.OrderBy(p => p.Code == Original ? 0 : 1).ThenBy(p => p.Order).ThenBy(p => p.Code, StringComparer.Ordinal).Select(p => p.Code)];
+
+    /// <summary>The languages the operators' console is written in: those with an operators.yaml.</summary>
+    public IReadOnlyList<string> ConsoleLanguages => [.. LanguageCodes.Where(code => Languages[code].HasConsole)];
 
     public LanguagePack this[string code] => Languages[code];
+
+    /// <summary>The first language a locale ("uz-Latn-UZ", "ky", "tg_TJ") names, or null.</summary>
+    public string? LanguageOf(string? locale) =>
+        locale is null ? null : LanguageCodes.FirstOrDefault(code => locale.Split('-', '_')[0].Equals(code, StringComparison.OrdinalIgnoreCase));
 }

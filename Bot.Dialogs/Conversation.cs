@@ -49,7 +49,7 @@ public sealed partial class Conversation
         Configure();
     }
 
-    private LanguagePack Pack => _content[_state.Language ?? "kk"];
+    private LanguagePack Pack => _content[_state.Language ?? BotContent.Original];
     private ScreeningPlan Plan => _content.Plan;
 
     /// <summary>The state graph, for the README (Mermaid).</summary>

@@ -10,7 +10,7 @@ public static class UiKeys
         "role.ask", "age.ask", "location.ask", "location.abroad",
         "screening.intro", "screening.progress",
         "result.none", "result.none.danger", "result.some", "result.strong", "result.urgent", "result.forms", "result.next",
-        "result.stopped", "rights.refused", "rights.summary", "rights.foreigners", "rights.duties", "rights.numbers",
+        "result.stopped", "result.foreigners", "rights.refused", "rights.summary", "rights.foreigners", "rights.consulates", "rights.duties", "rights.numbers",
         "gender.ask", "destination.ask", "destination.ask.minor",
         "consent.ask.hotline", "consent.ask.police", "consent.ask.urgent", "consent.refused",
         "waiting.ask", "waiting.found.hotline", "waiting.found.police", "waiting.still", "waiting.saved", "waiting.cancelled", "waiting.capped",

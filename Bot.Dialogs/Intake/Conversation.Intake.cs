@@ -83,13 +83,13 @@ public sealed partial class Conversation
     private string UrgentPrompt() => Text(_state.InDanger ? "safety.danger" : "safety.doctor") + "\n\n" + Text("urgent.ask");
 
     private IEnumerable<Offer> LanguageOffers() =>
-        Bot.Content.BotContent.LanguageCodes.Select(code => new Offer(Trigger.Choose, "c." + code, _content[code].Text("language.name"), code));
+        _content.LanguageCodes.Select(code => new Offer(Trigger.Choose, "c." + code, _content[code].Text("language.name"), code));
 
     private string LanguagePrompt() =>
-        string.Join("\n", Bot.Content.BotContent.LanguageCodes.Select(code => _content[code].Text("language.ask")));
+        string.Join("\n", _content.LanguageCodes.Select(code => _content[code].Text("language.ask")));
 
     /// <summary>`/start ru`, `/start witness`, `/start station-almaty`: read here, applied when the machine opens it.</summary>
-    private static DeepLinkPayload ReadDeepLink(string payload)
+    private DeepLinkPayload ReadDeepLink(string payload)
     {
         var words = payload.Split(['-', '_', ' '], StringSplitOptions.RemoveEmptyEntries);
         var source = payload.Length <= 32 && payload.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? payload.ToLowerInvariant() : null;
@@ -109,6 +109,5 @@ public sealed partial class Conversation
     /// <summary>/start: a fresh conversation in the same language.</summary>
     private void StartOver() => _state.Clear(_state.Language, _state.Source);
 
-    private static string? BotLanguage(string? locale) =>
-        locale is null ? null : Bot.Content.BotContent.LanguageCodes.FirstOrDefault(code => locale.StartsWith(code, StringComparison.OrdinalIgnoreCase));
+    private string? BotLanguage(string? locale) => _content.LanguageOf(locale);
 }

@@ -12,6 +12,7 @@ public sealed partial class Conversation
             .OnEntry(() => _state.RightsPage = RightsCardPages.Summary)
             .OnEntryFrom(Trigger.NotNow, () => Say("rights.refused"))
             .OnEntryFrom(Trigger.Disagree, () => Say("consent.refused"))
+            .OnEntryFrom(Trigger.Foreigners, () => _state.RightsPage = RightsCardPages.Foreigners)
             .InternalTransitionIf(Trigger.Next, _ => RightsCardPages.HasNext(_state.RightsPage), _ => _state.RightsPage++, "more to read")
             .InternalTransitionIf(Trigger.Foreigners, _ => _state.RightsPage != RightsCardPages.Foreigners,
                 _ => _state.RightsPage = RightsCardPages.Foreigners, "not on that page")

@@ -41,6 +41,15 @@ public static class RightsCardPages
         {
             text.Append(right.N).Append(". ").Append(right.Text).Append('\n');
         }
+        if (page == Foreigners && pack.Consulates.Count > 0)
+        {
+            // Only consulates a deployment has filled in (contacts.yaml); 116 16 can connect the person in any case.
+            text.Append('\n').Append(pack.Text("rights.consulates")).Append('\n');
+            foreach (var consulate in pack.Consulates)
+            {
+                text.Append(consulate.Name).Append(": ").Append(consulate.Number).Append(" · ").Append(consulate.What).Append('\n');
+            }
+        }
         if (page == Duties)
         {
             text.Append(pack.Text("rights.duties")).Append('\n');

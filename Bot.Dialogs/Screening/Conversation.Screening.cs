@@ -30,6 +30,7 @@ public sealed partial class Conversation
             .OnEntry(() => _state.Question = null)
             .Permit(Trigger.Talk, Step.Gender)
             .Permit(Trigger.Rights, Step.Rights)
+            .PermitIf(Trigger.Foreigners, Step.Rights, () => ScreeningFlow.Foreigner(_state), "from another country or unregulated status")
             .Permit(Trigger.NotNow, Step.Rights);
     }
 
@@ -116,7 +117,8 @@ public sealed partial class Conversation
                 text += "\n" + Pack.Text("result.forms", ("forms", string.Join(", ", names)));
             }
         }
-        return text + "\n\n" + Text("result.next");
+        // Appendix 1, who/adults 14-15: a foreign migrant or an unregulated status reads what rights 10-15 mean for them.
+        return text + "\n\n" + Text("result.next") + (ScreeningFlow.Foreigner(_state) ? "\n\n" + Text("result.foreigners") : "");
     }
 
     private string MatchedParts(ScreeningOutcome outcome)

@@ -16,7 +16,7 @@ public static class Coverage
     private static readonly (Role Role, Age Age)[] Readers =
         [(Role.Self, Age.Adult), (Role.Self, Age.Under18), (Role.Witness, Age.Adult), (Role.Witness, Age.Under18)];
 
-    public static IReadOnlyList<SectionCoverage> Report(BotContent content, string language = "kk")
+    public static IReadOnlyList<SectionCoverage> Report(BotContent content, string language = BotContent.Original)
     {
         var pack = content[language];
         var reached = Reached(content.Plan, pack);

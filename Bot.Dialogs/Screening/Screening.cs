@@ -186,6 +186,13 @@ public static class Screening
         state.Role == Role.Witness ? indicator.Witness : ReaderIsChild(state) ? indicator.Child ?? indicator.Self : indicator.Self;
 
     /// <summary>The reader is a child (clause 14: age unknown counts), not an adult reporting about one.</summary>
+    /// <summary>Appendix 1 risk groups of foreigners: a labour migrant from another country, an unregulated legal status.</summary>
+    public static readonly IReadOnlyList<string> ForeignerSigns = ["adults-foreign-labour-migrants", "adults-unregulated-status"];
+
+    /// <summary>The screening has shown someone from another country or with an unregulated status (a "yes" to either sign).</summary>
+    public static bool Foreigner(ConversationState state) =>
+        ForeignerSigns.Any(id => state.Answers.TryGetValue(id, out var answer) && answer == Answer.Yes);
+
     public static bool ReaderIsChild(ConversationState state) => state.Minor && state.Role != Role.Witness;
 
     public static Part PartOf(string section) => section[..section.IndexOf('/', StringComparison.Ordinal)] switch

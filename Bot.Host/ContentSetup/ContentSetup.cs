@@ -31,13 +31,28 @@ public static class BotContentSetup
             output.WriteLine(error);
         }
         output.WriteLine(errors.Count == 0 ? $"OK: {path}" : $"{errors.Count} problem(s) in {path}");
-        if (errors.Count > 0 || !coverage)
+        if (errors.Count > 0)
         {
-            return errors.Count == 0 ? 0 : 1;
+            return 1;
         }
         var content = ContentLoader.Load(path, UiKeys.Required, OperatorLanguage.RequiredKeys);
+        foreach (var line in ReviewLines(content))
+        {
+            output.WriteLine(line);
+        }
+        if (!coverage)
+        {
+            return 0;
+        }
         var report = Coverage.Report(content);
         output.WriteLine(Coverage.Format(report, content.Plan.Budget));
         return report.All(s => s.Unreachable.Count == 0) ? 0 : 1;
     }
+
+    /// <summary>One line per language: its review state; a warning (not an error) while no native speaker has signed it off.</summary>
+    public static IEnumerable<string> ReviewLines(BotContent content) =>
+        content.LanguageCodes.Select(code => content[code]).Select(pack => pack.Review.Reviewed
+            ? $"{pack.Code}  {pack.Text("language.name")}  reviewed by {pack.Review.By} on {pack.Review.On}"
+            : $"warning: {pack.Code}/meta.yaml  {pack.Text("language.name")}  not reviewed by a native speaker"
+                + (pack.HasConsole ? "" : " (persons only: the operators' console is not in this language)"));
 }

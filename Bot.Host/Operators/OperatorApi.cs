@@ -61,9 +61,9 @@ public static class OperatorApi
                 options.Value.UtcOffsetHours));
         });
         // The operator's language is kept in their account; the sign-in is refreshed so the claim carries it from now on.
-        api.MapPost("/me/language", async (LanguageRequest request, HttpContext http, SignInManager<OperatorUser> signIn) =>
+        api.MapPost("/me/language", async (LanguageRequest request, HttpContext http, SignInManager<OperatorUser> signIn, BotContent content) =>
         {
-            if (!OperatorLanguage.IsKnown(request.Language))
+            if (!content.IsConsoleLanguage(request.Language))
             {
                 return OperatorLanguage.Problem(http, "error.language", StatusCodes.Status400BadRequest);
             }
@@ -109,7 +109,7 @@ public static class OperatorApi
         api.MapGet("/changes", async (long? seen, HttpContext http, TicketEvents events) =>
             TypedResults.Ok(new { version = await events.WaitAsync(seen ?? -1, TimeSpan.FromSeconds(25), http.RequestAborted) }));
         api.MapGet("/canned/{language}", Results<Ok<List<CannedReply>>, NotFound> (string language, BotContent content) =>
-            BotContent.LanguageCodes.Contains(language)
+            content.Languages.ContainsKey(language)
                 ? TypedResults.Ok(content[language].Ui.Where(p => p.Key.StartsWith("operator.canned.", StringComparison.Ordinal))
                     .OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new CannedReply(p.Key, p.Value)).ToList())
                 : TypedResults.NotFound());

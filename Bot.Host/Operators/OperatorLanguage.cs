@@ -23,18 +23,21 @@ public static class OperatorLanguage
         "summary.who", "summary.where", "summary.what",
     ];
 
-    public static string Of(HttpContext http) =>
-        http.User.FindFirstValue(Claim) is { } chosen && BotContent.LanguageCodes.Contains(chosen) ? chosen : FromBrowser(http.Request);
+    public static string Of(HttpContext http)
+    {
+        var content = http.RequestServices.GetRequiredService<BotContent>();
+        return http.User.FindFirstValue(Claim) is { } chosen && content.IsConsoleLanguage(chosen) ? chosen : FromBrowser(http.Request, content.ConsoleLanguages);
+    }
 
-    /// <summary>The first of kk, ru, en the browser asks for, by its q-values; Kazakh when it asks for none of them.</summary>
-    public static string FromBrowser(HttpRequest request)
+    /// <summary>The first of <paramref name="languages"/> the browser asks for, by its q-values; Kazakh when it asks for none of them.</summary>
+    public static string FromBrowser(HttpRequest request, IReadOnlyList<string> languages)
     {
         var wanted = request.GetTypedHeaders().AcceptLanguage
             .Where(l => l.Quality is not 0)
             .OrderByDescending(l => l.Quality ?? 1)
             .Select(l => l.Value.Value?.Split('-')[0].ToLowerInvariant())
-            .FirstOrDefault(code => code is not null && BotContent.LanguageCodes.Contains(code));
-        return wanted ?? "kk";
+            .FirstOrDefault(code => code is not null && languages.Contains(code));
+        return wanted ?? BotContent.Original;
     }
 
     public static LanguagePack Pack(this BotContent content, HttpContext http) => content[Of(http)];
@@ -44,7 +47,8 @@ public static class OperatorLanguage
         TypedResults.Problem(http.RequestServices.GetRequiredService<BotContent>().Pack(http).Operator(key), statusCode: status,
             extensions: extensions);
 
-    internal static bool IsKnown(string? code) => code is not null && BotContent.LanguageCodes.Contains(code);
+    /// <summary>A language the console is written in (the person's languages without an operators.yaml are not).</summary>
+    internal static bool IsConsoleLanguage(this BotContent content, string? code) => code is not null && content.ConsoleLanguages.Contains(code);
 }
 
 /// <summary>Issue 14: how a closed ticket ended; required on close and counted in the statistics.</summary>

@@ -165,7 +165,7 @@ public static partial class OperatorSetup
                 // Encoded for a <script type="application/json"> block: the serializer escapes <, > and & by default.
                 "strings" => JsonSerializer.Serialize(pack.Operators, PageJson),
                 // Each language named in its own words, the operator's own selected.
-                "languages" => string.Concat(BotContent.LanguageCodes.Select(code =>
+                "languages" => string.Concat(content.ConsoleLanguages.Select(code =>
                     $"<option value=\"{code}\" lang=\"{code}\"{(code == pack.Code ? " selected" : "")}>{Html.Encode(content[code].Operator("language.name"))}</option>")),
                 var key when key.StartsWith("t:", StringComparison.Ordinal) => Html.Encode(pack.Operator(key[2..])),
                 var key => parts?.GetValueOrDefault(key) ?? match.Value,
@@ -225,14 +225,14 @@ public static partial class OperatorSetup
 }
 
 /// <summary>Role, gender and display name as claims: the console and the API read them, not the database, on each request.</summary>
-public sealed class OperatorClaims(UserManager<OperatorUser> users, IOptions<IdentityOptions> options)
+public sealed class OperatorClaims(UserManager<OperatorUser> users, IOptions<IdentityOptions> options, BotContent content)
     : UserClaimsPrincipalFactory<OperatorUser>(users, options)
 {
     protected override async Task<ClaimsIdentity> GenerateClaimsAsync(OperatorUser user)
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaims([new Claim(ClaimTypes.Role, user.Role.ToString()), new Claim("gender", user.Gender), new Claim("display", user.DisplayName)]);
-        if (OperatorLanguage.IsKnown(user.Language))
+        if (content.IsConsoleLanguage(user.Language))
         {
             identity.AddClaim(new Claim(OperatorLanguage.Claim, user.Language!));
         }

@@ -80,7 +80,7 @@ public sealed class ConversationService(
         var result = verdict switch
         {
             FloodGuard.Verdict.Admit => await RunAsync(state, turn, room.Reached == EscalationLimits.Cap.None),
-            FloodGuard.Verdict.Warn => new TurnResult([new BotMessage(content[state.Language ?? "kk"].Text("input.slow-down"), [])], TurnEffect.None, null),
+            FloodGuard.Verdict.Warn => new TurnResult([new BotMessage(content[state.Language ?? BotContent.Original].Text("input.slow-down"), [])], TurnEffect.None, null),
             _ => null,
         };
         if (result is null)

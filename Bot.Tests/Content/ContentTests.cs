@@ -12,7 +12,7 @@ public class ContentTests
     {
         var kk = Content["kk"];
         Assert.Equal(ContentLoader.SectionKeys, kk.Sections.Select(s => s.Key));
-        foreach (var code in BotContent.LanguageCodes)
+        foreach (var code in Content.LanguageCodes)
         {
             var pack = Content[code];
             Assert.Equal(kk.Indicators.Keys.Order(), pack.Indicators.Keys.Order());
@@ -26,7 +26,7 @@ public class ContentTests
     [Fact]
     public void Every_language_has_the_whole_information_card()
     {
-        foreach (var code in BotContent.LanguageCodes)
+        foreach (var code in Content.LanguageCodes)
         {
             var card = Content[code].Rights;
             Assert.Equal(Enumerable.Range(1, 17).Select(n => $"appendix-2/rights/{n}"), card.Rights.Select(r => r.Cite));
@@ -39,7 +39,7 @@ public class ContentTests
     [Fact]
     public void Contacts_are_the_four_numbers_in_every_language()
     {
-        foreach (var code in BotContent.LanguageCodes)
+        foreach (var code in Content.LanguageCodes)
         {
             var numbers = Content[code].Contacts.ToDictionary(c => c.Id, c => c.Number);
             Assert.Equal("116 16", numbers["hotline"]);
@@ -62,7 +62,7 @@ public class ContentTests
     [Fact]
     public void Nothing_the_bot_sends_exceeds_the_channel_limits()
     {
-        foreach (var code in BotContent.LanguageCodes)
+        foreach (var code in Content.LanguageCodes)
         {
             var pack = Content[code];
             Assert.All(pack.Ui, t => Assert.InRange(t.Value.Length, 1, ContentLoader.MessageLimit));
@@ -127,17 +127,66 @@ public class ContentTests
     }
 
     [Fact]
+    public void A_new_folder_is_a_new_language_checked_against_kazakh_and_warned_about_until_reviewed()
+    {
+        var copy = CopyContent();
+        CopyFolder(Path.Combine(copy, "en"), Path.Combine(copy, "xx"));
+        File.WriteAllText(Path.Combine(copy, "xx", "meta.yaml"), "order: 99\nreview:\n  reviewed: false\n");
+        File.Delete(Path.Combine(copy, "xx", "operators.yaml"));    // persons only: the console stays in its own languages
+
+        var content = ContentLoader.Load(copy, UiKeys.Required);
+        Assert.Equal("xx", content.LanguageCodes[^1]);
+        Assert.Equal("kk", content.LanguageCodes[0]);
+        Assert.DoesNotContain("xx", content.ConsoleLanguages);
+        Assert.Contains(Bot.Host.ContentSetup.BotContentSetup.ReviewLines(content), l => l.StartsWith("warning: xx/meta.yaml", StringComparison.Ordinal));
+        Assert.Equal("xx", content.LanguageOf("xx-Latn-ZZ"));
+        Assert.Null(content.LanguageOf("xxl"));
+
+        // The same ids and citations as kk, nothing empty, buttons within the channels' limits.
+        var general = Path.Combine(copy, "xx", "indicators", "general.yaml");
+        File.WriteAllText(general, File.ReadAllText(general).Replace("cite: appendix-1/what/general/19", "cite: appendix-1/what/general/18", StringComparison.Ordinal));
+        var ui = Path.Combine(copy, "xx", "ui.yaml");
+        var lines = File.ReadAllLines(ui).ToList();
+        var ask = lines.FindIndex(l => l.TrimStart().StartsWith("ask:", StringComparison.Ordinal));
+        lines[ask] = lines[ask][..lines[ask].IndexOf("ask:", StringComparison.Ordinal)] + "ask: \"\"";
+        var button = lines.FindIndex(l => l.TrimStart().StartsWith("change-language:", StringComparison.Ordinal));
+        lines[button] = "  change-language: " + new string('x', ContentLoader.ButtonLabelLimit + 1);
+        File.WriteAllLines(ui, lines);
+        File.WriteAllText(Path.Combine(copy, "xx", "meta.yaml"), "order: 99\nreview:\n  reviewed: true\n");
+
+        var errors = ContentLoader.Check(copy, UiKeys.Required);
+        Assert.Contains(errors, e => e.File == "xx/indicators/" && e.Message.Contains("differs from kk", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.File == "xx/ui.yaml" && e.Line == ask + 1 && e.Message == "must be non-empty text");
+        Assert.Contains(errors, e => e.File == "xx/ui.yaml" && e.Key == "button.change-language" && e.Message.StartsWith("longer than", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.File == "xx/meta.yaml" && e.Message.Contains("by:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Every_language_says_whether_a_native_speaker_has_signed_it_off()
+    {
+        var lines = Bot.Host.ContentSetup.BotContentSetup.ReviewLines(Content).ToList();
+        Assert.Equal(Content.LanguageCodes.Count, lines.Count);
+        Assert.All(Content.LanguageCodes.Where(code => !Content[code].Review.Reviewed),
+            code => Assert.Contains(lines, l => l.StartsWith($"warning: {code}/meta.yaml", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void The_shipped_content_is_valid() => Assert.Empty(ContentLoader.Check(TestContent.Path, UiKeys.Required));
 
     private static string CopyContent()
     {
         var target = Directory.CreateTempSubdirectory("content-").FullName;
-        foreach (var file in Directory.GetFiles(TestContent.Path, "*", SearchOption.AllDirectories))
+        CopyFolder(TestContent.Path, target);
+        return target;
+    }
+
+    private static void CopyFolder(string source, string target)
+    {
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
         {
-            var destination = Path.Combine(target, Path.GetRelativePath(TestContent.Path, file));
+            var destination = Path.Combine(target, Path.GetRelativePath(source, file));
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
             File.Copy(file, destination);
         }
-        return target;
     }
 }

@@ -35,7 +35,7 @@ public partial class OperatorStringsTests
             ["ticket.referral-"] = Enum.GetNames<Bot.Dialogs.Destination>(),
             ["channel."] = ["webchat", "telegram", "botframework"],
             ["role."] = Enum.GetNames<Bot.Dialogs.Role>(),
-            ["person."] = [.. BotContent.LanguageCodes],
+            ["person."] = [.. TestContent.Content.LanguageCodes],
             ["disposition."] = [.. Bot.Host.Operators.Dispositions.All],
             ["summary."] = ["who", "where", "what"],
             ["audit-reason."] = ["outside-hours", "no-claim"],
@@ -48,7 +48,7 @@ public partial class OperatorStringsTests
             Assert.True(values.ContainsKey(prefix), $"the script builds keys from '{prefix}' + …: list its values here");
             used.UnionWith(values[prefix].Select(v => prefix + v));
         }
-        foreach (var code in BotContent.LanguageCodes)
+        foreach (var code in TestContent.Content.ConsoleLanguages)
         {
             var missing = used.Where(key => !TestContent.Content[code].Operators.ContainsKey(key)).Order().ToList();
             Assert.True(missing.Count == 0, $"{code}/operators.yaml lacks: {string.Join(", ", missing)}");

@@ -360,14 +360,26 @@ public class ConversationPathTests
     }
 
     [Fact]
-    public async Task Without_a_locale_the_language_is_asked_in_all_three()
+    public async Task Without_a_locale_the_language_is_asked_in_every_content_language_each_in_its_own_name()
     {
         var chat = new Chat();
         await chat.Send(new UserTurn(Text: "/start"));
         Assert.Equal(Step.Language, chat.State.Step);
-        Assert.Equal(3, chat.Prompt.Options.Count);
-        await chat.PressLabel("Қазақша");
-        Assert.Equal("kk", chat.State.Language);
+        Assert.Equal(["Қазақша", "Русский", "English", "Oʻzbekcha", "Кыргызча", "Тоҷикӣ"], chat.Prompt.Options.Select(o => o.Label));
+        await chat.PressLabel("Oʻzbekcha");
+        Assert.Equal("uz", chat.State.Language);
+    }
+
+    [Theory]
+    [InlineData("uz-Latn-UZ", "uz")]
+    [InlineData("ky", "ky")]
+    [InlineData("tg_TJ", "tg")]
+    public async Task A_locale_of_a_new_language_preselects_it(string locale, string language)
+    {
+        var chat = new Chat();
+        await chat.Send(new UserTurn(Text: "/start", Locale: locale));
+        Assert.Equal(language, chat.State.Language);
+        Assert.Equal(chat.Content[language].Text("privacy.ask"), chat.Prompt.Text);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public class VignetteTests
         var cases = new TheoryData<Persona, string>();
         foreach (var persona in Vignettes.All)
         {
-            foreach (var language in BotContent.LanguageCodes)
+            foreach (var language in TestContent.Content.LanguageCodes)
             {
                 cases.Add(persona, language);
             }

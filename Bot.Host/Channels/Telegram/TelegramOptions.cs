@@ -16,7 +16,7 @@ public sealed class TelegramOptions
     public string? WebhookSecret { get; set; }
     /// <summary>The operators' group that gets a one-line alert for each escalation (optional).</summary>
     public long? OperatorChatId { get; set; }
-    /// <summary>The language of that alert: kk, ru or en.</summary>
+    /// <summary>The language of that alert: one of the console's languages (a content folder with an operators.yaml).</summary>
     public string OperatorChatLanguage { get; set; } = "kk";
     /// <summary>Telegram asks for about one message per second in a chat and 30 per second overall.</summary>
     public double PerChatPerSecond { get; set; } = 1;
@@ -42,7 +42,7 @@ public sealed class TelegramOptions
 }
 
 /// <summary>A wrong setting stops start-up with a message naming the key.</summary>
-public sealed partial class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
+public sealed partial class TelegramOptionsValidator(Bot.Content.BotContent content) : IValidateOptions<TelegramOptions>
 {
     public ValidateOptionsResult Validate(string? name, TelegramOptions options)
     {
@@ -74,9 +74,9 @@ public sealed partial class TelegramOptionsValidator : IValidateOptions<Telegram
         {
             errors.Add("Telegram:PerChatPerSecond, Telegram:PerChatBurst, Telegram:PerChatPerMinute and Telegram:PerSecond must be positive.");
         }
-        if (options.OperatorChatLanguage is not ("kk" or "ru" or "en"))
+        if (!content.ConsoleLanguages.Contains(options.OperatorChatLanguage))
         {
-            errors.Add("Telegram:OperatorChatLanguage must be kk, ru or en.");
+            errors.Add($"Telegram:OperatorChatLanguage must be a language of the operators' console: {string.Join(", ", content.ConsoleLanguages)}.");
         }
         if (options.PollingTimeout is < 0 or > 50)
         {

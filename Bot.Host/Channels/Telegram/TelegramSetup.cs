@@ -132,9 +132,9 @@ public sealed class TelegramStartup(ITelegramBotClient bot, BotContent content, 
                 allowedUpdates: TelegramPolling.Allowed, dropPendingUpdates: false, cancellationToken: stoppingToken));
         }
         log.LogInformation("Telegram channel on: {Mode}", o.UsesWebhook ? "webhook" : "long polling");
-        foreach (var code in BotContent.LanguageCodes.Prepend(null))
+        foreach (var code in content.LanguageCodes.Prepend(null))
         {
-            var pack = content[code ?? "kk"];   // no language: the default menu, in Kazakh
+            var pack = content[code ?? BotContent.Original];   // no language: the default menu, in Kazakh
             var commands = Conversation.CommandNames.Select(c => new BotCommand(c[1..], pack.Text("command." + c[1..]))).ToList();
             await sender.BestEffortAsync("setMyCommands", null, () => bot.SetMyCommands(commands, languageCode: code, cancellationToken: stoppingToken));
         }

@@ -130,8 +130,7 @@ public sealed class UpdateHandler(
         {
             return;
         }
-        language ??= BotContent.LanguageCodes.FirstOrDefault(code =>
-            message.From?.LanguageCode?.StartsWith(code, StringComparison.OrdinalIgnoreCase) == true) ?? "kk";
+        language ??= content.LanguageOf(message.From?.LanguageCode) ?? BotContent.Original;
         var reply = new BotMessage(content[language].Text("input.unsupported"), []);
         log.LogInformation("Telegram {ConversationKey} sent {Kind}: not read", Pseudonym.Of(key), message.Type);
         await sender.RememberAsync(key, message.MessageId, onlyIfAddressed: true, cancel);
@@ -148,7 +147,7 @@ public sealed class UpdateHandler(
             return;
         }
         var locale = (update.Message ?? update.EditedMessage)?.From?.LanguageCode ?? update.CallbackQuery?.From?.LanguageCode;
-        var language = BotContent.LanguageCodes.FirstOrDefault(code => locale?.StartsWith(code, StringComparison.OrdinalIgnoreCase) == true) ?? "kk";
+        var language = content.LanguageOf(locale) ?? BotContent.Original;
         await sender.BestEffortAsync("sendMessage", TelegramSender.KeyOf(chatId),
             () => sender.SendDirectAsync(chatId, new BotMessage(content[language].Text("telegram.error"), []), cancel));
     }
