@@ -188,7 +188,9 @@ public class OperatorTests
     {
         await using var host = await HostProcess.StartAsync(settings: TestStorage.Settings(provider, new Dictionary<string, string>
         {
-            ["Tickets:NoOperatorAfter"] = "00:00:01", ["Tickets:WatchInterval"] = "00:00:00.2",
+            // Long enough that the answer to "agree" (the waiting line) is read before the notice is due on a busy machine:
+            // at 1 s, two suites at once had the notice arrive in the same read.
+            ["Tickets:NoOperatorAfter"] = "00:00:05", ["Tickets:WatchInterval"] = "00:00:00.2",
         }));
         var chat = await ConsentAsync(host);
         var told = await ReadUntilAsync(chat, t => t == En.Text("operator.none"));
