@@ -80,6 +80,16 @@ public sealed class Chat(string language = "en")
     /// <summary>"Done", or "None of these" when nothing is ticked: the same move.</summary>
     public Task<TurnResult> PressDone() => Offers("done") ? Press("done") : Press("none");
 
+    /// <summary>From a fresh start straight to the queue: /talk, no preference, the hotline, agree.</summary>
+    public async Task ToWaiting()
+    {
+        await Start();
+        await Type("/talk");
+        await Press("no-preference");
+        await Press("hotline");
+        await Press("agree");
+    }
+
     /// <summary>From a fresh start to the first screening question.</summary>
     public async Task Intake(string role, string age, string location = "in-kazakhstan", string safety = "safe")
     {

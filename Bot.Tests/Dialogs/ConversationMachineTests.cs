@@ -45,11 +45,7 @@ public class ConversationMachineTests
     public async Task An_operator_ending_the_conversation_moves_it_to_the_menu()
     {
         var chat = new Chat();
-        await chat.Start();
-        await chat.Type("/talk");
-        await chat.Press("no-preference");
-        await chat.Press("hotline");
-        await chat.Press("agree");
+        await chat.ToWaiting();
         var ticket = chat.State.EscalationId!.Value;
         var conversation = new Conversation(chat.Content, chat.Clock);
 

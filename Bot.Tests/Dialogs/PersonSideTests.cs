@@ -120,11 +120,7 @@ public class PersonSideTests
     private static async Task<Chat> WaitingChat()
     {
         var chat = new Chat();
-        await chat.Start();
-        await chat.Type("/talk");
-        await chat.Press("no-preference");
-        await chat.Press("hotline");
-        await chat.Press("agree");
+        await chat.ToWaiting();
         Assert.Equal(Step.Waiting, chat.State.Step);
         return chat;
     }
