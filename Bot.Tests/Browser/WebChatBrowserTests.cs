@@ -47,7 +47,8 @@ public class WebChatBrowserTests
         await Assertions.Expect(log).ToContainTextAsync(pack.Rights.Closing);
         Assert.NotEqual("null", await page.EvaluateAsync<string>("() => String(sessionStorage.getItem('chat'))"));
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Quick exit / Шығу / Выход" }).ClickAsync();
+        // The exit in the person's language once it is known (web.exit), the only "Exit" on the page.
+        await page.GetByRole(AriaRole.Button, new() { Name = "✕ " + pack.Text("web.exit"), Exact = true }).ClickAsync();
         await page.WaitForURLAsync(ExitUrl);
         Assert.Equal("Weather", await page.TitleAsync());
         await page.GoBackAsync();   // location.replace: "back" must not return to the chat
@@ -69,7 +70,13 @@ public class WebChatBrowserTests
         // As after an hour asleep: the stored token no longer opens the conversation.
         await page.EvaluateAsync("() => { const s = JSON.parse(sessionStorage.getItem('chat')); s.token = 'expired'; sessionStorage.setItem('chat', JSON.stringify(s)); }");
         await page.ReloadAsync();
-        await page.WaitForFunctionAsync($"() => JSON.parse(sessionStorage.getItem('chat') || 'null')?.id !== '{before}'");
+        // Not WaitForFunctionAsync: it evaluates by eval, which the page's CSP refuses.
+        const string id = "() => JSON.parse(sessionStorage.getItem('chat') || 'null')?.id ?? ''";
+        for (var polls = 0; polls < 300 && (await page.EvaluateAsync<string>(id)) is var now && (now == before || now == ""); polls++)
+        {
+            await Task.Delay(100);
+        }
+        Assert.NotEqual(before, await page.EvaluateAsync<string>(id));
         await Assertions.Expect(page.GetByRole(AriaRole.Log)).ToContainTextAsync(privacy);
     }
 
