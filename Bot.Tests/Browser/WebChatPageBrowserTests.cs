@@ -114,8 +114,8 @@ public class WebChatPageBrowserTests
         await Assertions.Expect(otherLog).ToContainTextAsync(kk.Text("safety.ask"));
 
         await page.GetByRole(AriaRole.Button, new() { Name = "✕ " + kk.Text("web.exit"), Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/left");
-        Assert.Equal("Weather", await page.TitleAsync());
+        await page.WaitForURLAsync("**/left", new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page).ToHaveTitleAsync("Weather");
         Assert.Null(await StoredChatAsync(page));
 
         // The second tab's token now gets 401 and its stream is closed: that conversation was left, which is no error.
