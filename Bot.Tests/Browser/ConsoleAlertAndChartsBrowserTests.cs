@@ -44,7 +44,7 @@ public class ConsoleAlertAndChartsBrowserTests(ITestOutputHelper output)
         var consented = Stopwatch.StartNew();
         await InDangerAsync(host, language);
         var pressed = consented.ElapsedMilliseconds;
-        await console.WaitForFunctionAsync("window.tones >= 1", null, new() { Timeout = 15_000 });
+        await WebChatBrowserTests.UntilAsync(console, "() => window.tones >= 1");
         output.WriteLine($"{language}: the person's consent to the tone: {consented.ElapsedMilliseconds} ms (the consent press itself: {pressed} ms)");
         await Assertions.Expect(console).ToHaveTitleAsync("⚠ (2) " + words.Operator("app.console"));
         Assert.Equal(1, await console.EvaluateAsync<int>("window.tones"));   // one tone for one new ticket

@@ -157,7 +157,7 @@ public class MicrosoftWebChatTests
         (await hotline.PostAsJsonAsync($"api/operator/tickets/{ticket}/messages", new { text = "I am here. Are you safe right now?" })).EnsureSuccessStatusCode();
         await Assertions.Expect(transcript).ToContainTextAsync("I am here. Are you safe right now?", new() { Timeout = 30_000 });
 
-        await page.WaitForFunctionAsync($"() => window.sent.fulfilled + window.sent.rejected >= {sends}", null, new() { Timeout = 30_000 });
+        await WebChatBrowserTests.UntilAsync(page, $"() => window.sent.fulfilled + window.sent.rejected >= {sends}", 30_000);
         var sent = await page.EvaluateAsync<JsonElement>("() => window.sent");
         Assert.Equal((sends, 0), (sent.GetProperty("fulfilled").GetInt32(), sent.GetProperty("rejected").GetInt32()));
         Assert.Empty(failures);

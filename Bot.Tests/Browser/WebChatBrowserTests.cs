@@ -19,6 +19,23 @@ public class WebChatBrowserTests
                 "--disable-component-update", "--disable-sync"],
         });
 
+    /// <summary>
+    /// Waits until <paramref name="predicate"/> (a JavaScript function) returns true in the page. Not Playwright's
+    /// WaitForFunctionAsync: its polling calls eval, which our pages' CSP (script-src 'self') refuses.
+    /// </summary>
+    internal static async Task UntilAsync(IPage page, string predicate, int timeoutMs = 15_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!await page.EvaluateAsync<bool>(predicate))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Still false after {timeoutMs} ms: {predicate}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
     [Theory]
     [InlineData("en")]
     [InlineData("ru")]
@@ -47,9 +64,11 @@ public class WebChatBrowserTests
         await Assertions.Expect(log).ToContainTextAsync(pack.Rights.Closing);
         Assert.NotEqual("null", await page.EvaluateAsync<string>("() => String(sessionStorage.getItem('chat'))"));
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Quick exit / Шығу / Выход" }).ClickAsync();
-        await page.WaitForURLAsync(ExitUrl);
-        Assert.Equal("Weather", await page.TitleAsync());
+        // The exit in the person's language once it is known (web.exit), the only "Exit" on the page.
+        await page.GetByRole(AriaRole.Button, new() { Name = "✕ " + pack.Text("web.exit"), Exact = true }).ClickAsync();
+        // Left once the neutral page is committed and shown; its "load" event says nothing more about the exit.
+        await page.WaitForURLAsync(ExitUrl, new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page).ToHaveTitleAsync("Weather");
         await page.GoBackAsync();   // location.replace: "back" must not return to the chat
         Assert.NotEqual(host.BaseAddress.ToString(), page.Url);
     }
@@ -69,7 +88,7 @@ public class WebChatBrowserTests
         // As after an hour asleep: the stored token no longer opens the conversation.
         await page.EvaluateAsync("() => { const s = JSON.parse(sessionStorage.getItem('chat')); s.token = 'expired'; sessionStorage.setItem('chat', JSON.stringify(s)); }");
         await page.ReloadAsync();
-        await page.WaitForFunctionAsync($"() => JSON.parse(sessionStorage.getItem('chat') || 'null')?.id !== '{before}'");
+        await UntilAsync(page, $"() => JSON.parse(sessionStorage.getItem('chat') || 'null')?.id !== '{before}'");
         await Assertions.Expect(page.GetByRole(AriaRole.Log)).ToContainTextAsync(privacy);
     }
 
