@@ -19,9 +19,13 @@ public sealed record CloseRequest(string Disposition, string? Outcome = null);
 /// <param name="Hours">How long the block lasts, from now (a supervisor only; 24 hours when left out).</param>
 public sealed record BlockRequest(string Reason, double? Hours = null);
 public sealed record LanguageRequest(string Language);
+/// <param name="Languages">The persons' languages the operator reads (codes of content/ folders: kk, ru, en, uz, ky, tg).</param>
+public sealed record ReadsRequest(IReadOnlyList<string> Languages);
 public sealed record NextView(Guid Id);
 /// <param name="Language">The language the console is shown in (kk, ru or en); <paramref name="UtcOffsetHours"/> is local time.</param>
-public sealed record MeView(Guid Id, string Login, string Role, string Gender, string DisplayName, string Language, int UtcOffsetHours);
+/// <param name="Reads">The persons' languages the operator reads, as declared (until then: the console's language).</param>
+public sealed record MeView(Guid Id, string Login, string Role, string Gender, string DisplayName, string Language, IReadOnlyList<string> Reads,
+    int UtcOffsetHours);
 public sealed record CannedReply(string Key, string Text);
 public sealed record AntiforgeryView(string Header, string Token);
 /// <summary>Escalations not queued in the last 24 hours because a cap was reached, per cap (<c>Abuse:EscalationsPer…</c>).</summary>
@@ -52,13 +56,20 @@ public static class OperatorApi
         api.AddEndpointFilter(async (context, next) =>
             await OperatorSetup.RefuseForgedAsync(context.HttpContext, context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>())
                 ?? await next(context));
+        // Every request of a signed-in operator keeps them on shift (OperatorShift), with the languages they read.
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            http.RequestServices.GetRequiredService<OperatorShift>().Seen(http.User.Operator(), OperatorReads.Of(http));
+            return await next(context);
+        });
         api.MapGet("/antiforgery", (HttpContext http, IAntiforgery antiforgery) =>
             TypedResults.Ok(new AntiforgeryView(OperatorSetup.AntiforgeryHeader, antiforgery.GetAndStoreTokens(http).RequestToken!)));
         api.MapGet("/me", (HttpContext http, IOptions<TicketOptions> options) =>
         {
             var who = http.User.Operator();
             return TypedResults.Ok(new MeView(who.Id, who.Login, who.Role.ToString(), who.Gender, who.DisplayName, OperatorLanguage.Of(http),
-                options.Value.UtcOffsetHours));
+                OperatorReads.Of(http), options.Value.UtcOffsetHours));
         });
         // The operator's language is kept in their account; the sign-in is refreshed so the claim carries it from now on.
         api.MapPost("/me/language", async (LanguageRequest request, HttpContext http, SignInManager<OperatorUser> signIn, BotContent content) =>
@@ -67,15 +78,18 @@ public static class OperatorApi
             {
                 return OperatorLanguage.Problem(http, "error.language", StatusCodes.Status400BadRequest);
             }
-            var user = await signIn.UserManager.GetUserAsync(http.User);
-            if (user is null)
+            return await UpdateAccountAsync(http, signIn, user => user.Language = request.Language);
+        });
+        // The languages the operator reads are kept in their account, like the console's language.
+        api.MapPost("/me/reads", async (ReadsRequest request, HttpContext http, SignInManager<OperatorUser> signIn, BotContent content, OperatorShift shift) =>
+        {
+            if (OperatorReads.Valid(OperatorReads.Parse(string.Join(',', request.Languages ?? [])), content.LanguageCodes) is not { } reads)
             {
-                return TypedResults.Unauthorized();
+                return OperatorLanguage.Problem(http, "error.invalid", StatusCodes.Status400BadRequest);
             }
-            user.Language = request.Language;
-            await signIn.UserManager.UpdateAsync(user);
-            await signIn.RefreshSignInAsync(user);
-            return TypedResults.NoContent();
+            var answer = await UpdateAccountAsync(http, signIn, user => user.Reads = reads);
+            shift.Seen(http.User.Operator(), OperatorReads.Parse(reads));   // counted from now, not from the next request
+            return answer;
         });
         api.MapGet("/tickets", async (HttpContext http, TicketService tickets) => TypedResults.Ok(await tickets.ListAsync(http.User.Operator(), http.RequestAborted)));
         api.MapGet("/tickets/{id:guid}", async Task<Results<Ok<TicketDetail>, NotFound>> (Guid id, HttpContext http, TicketService tickets, BotContent content) =>
@@ -124,6 +138,20 @@ public static class OperatorApi
         supervisor.MapGet("/csv", async (TicketStatistics statistics, HttpContext http) =>
             TypedResults.File(Encoding.UTF8.GetBytes(TicketStatistics.Csv(await statistics.BuildAsync(http.RequestAborted))), "text/csv", "tickets.csv"));
         return app;
+    }
+
+    /// <summary>A change to the operator's own account; the sign-in is refreshed so its claims carry it from the next request.</summary>
+    private static async Task<IResult> UpdateAccountAsync(HttpContext http, SignInManager<OperatorUser> signIn, Action<OperatorUser> change)
+    {
+        var user = await signIn.UserManager.GetUserAsync(http.User);
+        if (user is null)
+        {
+            return TypedResults.Unauthorized();
+        }
+        change(user);
+        await signIn.UserManager.UpdateAsync(user);
+        await signIn.RefreshSignInAsync(user);
+        return TypedResults.NoContent();
     }
 
     /// <summary>Too many sign-ins from this address, or this login from it, for now: no password was checked.</summary>

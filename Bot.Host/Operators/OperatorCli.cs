@@ -6,13 +6,13 @@ using Microsoft.EntityFrameworkCore;
 namespace Bot.Host.Operators;
 
 /// <summary>
-/// `operator add &lt;login&gt; --role &lt;hotline|police|supervisor&gt; --gender &lt;f|m&gt; --display-name &lt;name&gt;`:
-/// the only way to create an account; the password comes from standard input, so there is no default password anywhere.
+/// `operator add &lt;login&gt; --role &lt;hotline|police|supervisor&gt; --gender &lt;f|m&gt; --display-name &lt;name&gt; [--reads kk,ru,uz]`:
+/// the only way to create an account (--reads: the persons' languages the operator reads, folders of content/); the password comes from standard input, so there is no default password anywhere.
 /// `operator totp &lt;login&gt; [--off]` turns two-factor sign-in on (printing the key for the authenticator app) or off.
 /// </summary>
 public static class OperatorCli
 {
-    private const string Usage = "usage: operator add <login> --role <hotline|police|supervisor> --gender <f|m> --display-name <name>  (password on standard input)\n"
+    private const string Usage = "usage: operator add <login> --role <hotline|police|supervisor> --gender <f|m> --display-name <name> [--reads kk,ru,uz]  (password on standard input)\n"
         + "       operator totp <login> [--off]\n"
         + "       operator disable <login> | operator enable <login>";
 
@@ -35,15 +35,28 @@ public static class OperatorCli
         var users = scope.ServiceProvider.GetRequiredService<UserManager<OperatorUser>>();
         return args[0] switch
         {
-            "add" => await AddAsync(users, login, args, input, output),
+            "add" => await AddAsync(users, login, args, ContentLanguages(configuration), input, output),
             "totp" => await TotpAsync(users, login, args.Contains("--off"), output),
             _ => await DisableAsync(users, login, disable: args[0] == "disable", output),
         };
     }
 
-    private static async Task<int> AddAsync(UserManager<OperatorUser> users, string login, string[] args, TextReader input, TextWriter output)
+    /// <summary>The persons' languages: the folders of content/, as the host discovers them.</summary>
+    private static IReadOnlyList<string> ContentLanguages(IConfiguration configuration) =>
+        Directory.Exists(ContentSetup.BotContentSetup.ContentPath(configuration))
+            ? [.. Directory.GetDirectories(ContentSetup.BotContentSetup.ContentPath(configuration)).Select(Path.GetFileName).OfType<string>()]
+            : [];
+
+    private static async Task<int> AddAsync(UserManager<OperatorUser> users, string login, string[] args, IReadOnlyList<string> languages,
+        TextReader input, TextWriter output)
     {
         string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        var reads = Option("--reads") is { } list ? OperatorReads.Valid(OperatorReads.Parse(list), languages) : null;
+        if (args.Contains("--reads") && reads is null)
+        {
+            await output.WriteLineAsync($"operator add: --reads takes languages of the content folder, comma-separated: {string.Join(",", languages)}");
+            return 2;
+        }
         if (!Enum.TryParse<OperatorRole>(Option("--role"), ignoreCase: true, out var role) || !Enum.IsDefined(role)
             || Option("--gender") is not ("f" or "m") || string.IsNullOrWhiteSpace(Option("--display-name"))
             || login.Length is 0 or > 64 || login.StartsWith('-'))
@@ -65,7 +78,7 @@ public static class OperatorCli
         var user = new OperatorUser
         {
             Id = Guid.NewGuid(), UserName = login, Role = role, Gender = Option("--gender")!,
-            DisplayName = Option("--display-name")!.Trim(), CreatedAt = DateTime.UtcNow,
+            DisplayName = Option("--display-name")!.Trim(), Reads = reads, CreatedAt = DateTime.UtcNow,
         };
         var created = await users.CreateAsync(user, password);
         if (!created.Succeeded)

@@ -25,6 +25,7 @@ public static partial class OperatorSetup
         builder.Services.AddOptions<TicketOptions>().BindConfiguration("Tickets").ValidateOnStart();
         builder.Services.AddSingleton<TicketEvents>();
         builder.Services.AddSingleton<TicketService>();
+        builder.Services.AddSingleton<OperatorShift>();
         builder.Services.AddSingleton<ITurnRecorder, TicketRecorder>();
         builder.Services.AddHostedService<NoOperatorWatch>();
         builder.Services.AddSingleton<TicketStatistics>();
@@ -117,9 +118,11 @@ public static partial class OperatorSetup
                 return refused;
             }
             await http.SignOutAsync(IdentityConstants.ApplicationScheme);
+            http.RequestServices.GetRequiredService<OperatorShift>().Left(http.User.Operator().Id);   // off shift at once
             return Results.Redirect("/operators/signin");
         }).RequireAuthorization().DisableAntiforgery();
-        app.MapGet("/operators", (HttpContext http, IAntiforgery antiforgery) => Page(http, antiforgery, "console.html")).RequireAuthorization();
+        app.MapGet("/operators", (HttpContext http, IAntiforgery antiforgery, BotContent content) =>
+            Page(http, antiforgery, "console.html", new Dictionary<string, string> { ["reads"] = ReadsChoices(http, content) })).RequireAuthorization();
         app.MapGet("/operators/supervisor", async (HttpContext http, IAntiforgery antiforgery, TicketStatistics statistics, BotContent content) =>
                 Page(http, antiforgery, "supervisor.html", new Dictionary<string, string>
                 {
@@ -171,6 +174,15 @@ public static partial class OperatorSetup
                 var key => parts?.GetValueOrDefault(key) ?? match.Value,
             });
         return Results.Content(html, "text/html; charset=utf-8");
+    }
+
+    /// <summary>The account's "languages I read": one checkbox per persons' language, in the operator's words, the declared ones ticked.</summary>
+    private static string ReadsChoices(HttpContext http, BotContent content)
+    {
+        var (pack, reads) = (content.Pack(http), OperatorReads.Of(http));
+        return string.Concat(content.LanguageCodes.Select(code =>
+            $"<label class=\"choice\"><input type=\"checkbox\" name=\"reads\" value=\"{code}\"{(reads.Contains(code) ? " checked" : "")}> "
+            + $"{Html.Encode(pack.Operator("person." + code))}</label>"));
     }
 
     /// <summary>Kazakh and Russian as they are, not as character references; what HTML needs escaped still is.</summary>
@@ -235,6 +247,10 @@ public sealed class OperatorClaims(UserManager<OperatorUser> users, IOptions<Ide
         if (content.IsConsoleLanguage(user.Language))
         {
             identity.AddClaim(new Claim(OperatorLanguage.Claim, user.Language!));
+        }
+        if (user.Reads is { Length: > 0 } reads)
+        {
+            identity.AddClaim(new Claim(OperatorReads.Claim, reads));
         }
         return identity;
     }

@@ -100,6 +100,11 @@ public sealed class OperatorUser : IdentityUser<Guid>
     public required string DisplayName { get; set; }
     /// <summary>kk, ru or en: the console's language; null follows the browser.</summary>
     public string? Language { get; set; }
+    /// <summary>
+    /// The persons' languages this operator reads, as they declared them ("kk,ru,uz"); null until they do. The queue warns about
+    /// a ticket in a language nobody on shift reads.
+    /// </summary>
+    public string? Reads { get; set; }
     public DateTime CreatedAt { get; set; }
 }
 
@@ -149,6 +154,7 @@ public static class TicketModel
             e.Property(o => o.Gender).HasMaxLength(1);
             e.Property(o => o.DisplayName).HasMaxLength(64);
             e.Property(o => o.Language).HasMaxLength(2);
+            e.Property(o => o.Reads).HasMaxLength(64);
         });
         model.Entity<IdentityUserClaim<Guid>>().ToTable("OperatorClaims");
         model.Entity<IdentityUserLogin<Guid>>().ToTable("OperatorLogins");

@@ -20,10 +20,11 @@ public enum TicketOutcome { Done, NotFound, Conflict, Forbidden, GenderMismatch,
 
 /// <summary>
 /// A ticket in the queue: triage fields only (level, flags, clocks, language, team, channel), nothing the person said;
-/// the list is audited once per operator and ticket. <paramref name="Flags"/> says why it is urgent (danger, doctor).
+/// the list is audited once per operator and ticket. <paramref name="Flags"/> says why it is urgent (danger, doctor);
+/// <paramref name="NoReaderOnShift"/>: nobody on shift who may take it has declared they read the person's language.
 /// </summary>
 public sealed record TicketListItem(
-    Guid Id, string Status, string Channel, string Language, string Level, bool Minor, bool Abroad, bool Urgent, IReadOnlyList<string> Flags, string Gender,
+    Guid Id, string Status, string Channel, string Language, bool NoReaderOnShift, string Level, bool Minor, bool Abroad, bool Urgent, IReadOnlyList<string> Flags, string Gender,
     string Destination, Guid? OperatorId, string? OperatorName, DateTime CreatedAt, DateTime QueuedAt, DateTime? ClaimedAt,
     DateTime? FirstResponseAt, DateTime FirstResponseDue, DateTime ReferralDue, DateTime? SafePlaceDue, DateTime? EndedAt);
 
@@ -73,7 +74,8 @@ public sealed class TicketOptions
 /// </summary>
 public sealed class TicketService(
     IServiceScopeFactory scopes, TurnWriter writer, ConversationService conversations, Sealed secrets, TimeProvider clock,
-    IOptions<TicketOptions> options, TicketEvents events, BlockedConversations blocking, BotContent content, ILogger<TicketService> log)
+    IOptions<TicketOptions> options, TicketEvents events, BlockedConversations blocking, BotContent content, OperatorShift shift,
+    ILogger<TicketService> log)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -92,7 +94,7 @@ public sealed class TicketService(
             await writer.WriteAsync(write => unseen.ForEach(id => Tickets.Audit(write, id, who.Login, "listed", null, now)));
         }
         var names = await NamesAsync(db, cancel);
-        return tickets.Select(t => new TicketListItem(t.Id, t.Status.ToString(), t.Channel, t.Language, t.Level, t.Minor, t.Abroad, t.Urgent,
+        return tickets.Select(t => new TicketListItem(t.Id, t.Status.ToString(), t.Channel, t.Language, !shift.SomeoneReads(t), t.Level, t.Minor, t.Abroad, t.Urgent,
             t.Urgent ? Readable.Flags(Stored(t)) : [], t.Gender, t.Destination, t.OperatorId, Name(t, names), t.CreatedAt, t.QueuedAt, t.ClaimedAt, t.FirstResponseAt, t.FirstResponseDue,
             t.ReferralDue, t.SafePlaceDue, t.EndedAt)).ToList();
     }

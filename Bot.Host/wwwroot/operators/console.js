@@ -102,6 +102,8 @@ function flags(x) {
   if (x.abroad) list.push([t('flag.abroad'), 'plain']);
   if (x.gender === 'Woman') list.push([t('flag.woman'), 'plain']);
   if (x.gender === 'Man') list.push([t('flag.man'), 'plain']);
+  // A person nobody on shift can read: said before anyone claims it and cannot answer.
+  if (x.noReaderOnShift) list.push(['✎ ' + t('flag.no-reader', { language: t('person.' + x.language) }), 'no-reader']);
   if (!(x.urgent && x.level === 'Urgent')) list.push([t('level.' + x.level), 'level-' + x.level.toLowerCase()]);   // said once
   return list;
 }
@@ -496,6 +498,11 @@ async function watch() {
     }
   }
 }
+document.getElementById('reads').onsubmit = async e => {
+  e.preventDefault();
+  const languages = [...e.target.querySelectorAll('input[name="reads"]:checked')].map(i => i.value);
+  if (languages.length && await act('/me/reads', { languages })) say(t('account.saved'));
+};
 document.getElementById('language').onchange = async e => {
   if ((await post('/me/language', { language: e.target.value })).ok) location.reload();
 };

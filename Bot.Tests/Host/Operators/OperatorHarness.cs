@@ -34,14 +34,13 @@ public static class OperatorHarness
     }
 
     /// <summary>A new account (the CLI verb run in this process: no process start for each of a test's accounts) and an HTTP client signed in as it.</summary>
-    public static async Task<HttpClient> OperatorAsync(HostProcess host, string login, string role = "hotline", string gender = "f", string? name = null)
+    /// <param name="reads">The persons' languages the account declares it reads (`--reads`); null declares none.</param>
+    public static async Task<HttpClient> OperatorAsync(HostProcess host, string login, string role = "hotline", string gender = "f", string? name = null,
+        string? reads = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(host.Settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataPath"] = host.DataPath }).Build();
-        using var output = new StringWriter();
-        var code = await OperatorCli.RunAsync(configuration, ["add", login, "--role", role, "--gender", gender, "--display-name", name ?? "Aigerim"],
-            new StringReader("correct horse battery staple"), output);
-        Assert.True(code == 0, output.ToString());
+        var (code, output) = await OperatorCliInProcessAsync(host, "correct horse battery staple",
+            ["add", login, "--role", role, "--gender", gender, "--display-name", name ?? "Aigerim", .. reads is null ? Array.Empty<string>() : ["--reads", reads]]);
+        Assert.True(code == 0, output);
         var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
         {
             BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(30),
@@ -50,6 +49,16 @@ public static class OperatorHarness
         Assert.Equal(HttpStatusCode.NoContent, signIn.StatusCode);
         await UseAntiforgeryAsync(client);
         return client;
+    }
+
+    /// <summary>`operator …` run in this process against the host's data folder, with this line on standard input.</summary>
+    public static async Task<(int ExitCode, string Output)> OperatorCliInProcessAsync(HostProcess host, string input, string[] args)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(host.Settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataPath"] = host.DataPath }).Build();
+        using var output = new StringWriter();
+        var code = await OperatorCli.RunAsync(configuration, args, new StringReader(input), output);
+        return (code, output.ToString());
     }
 
     /// <summary>
@@ -87,22 +96,23 @@ public static class OperatorHarness
     }
 
     /// <summary>The web chat from the greeting to consent; the person waits for an operator.</summary>
-    public static async Task<WebChatClient> ConsentAsync(HostProcess host, string gender = "woman", string destination = "hotline")
+    public static async Task<WebChatClient> ConsentAsync(HostProcess host, string gender = "woman", string destination = "hotline", string language = "en")
     {
-        var chat = await ToConsentAsync(host.Http, gender, destination);
-        await chat.PressAsync(En.Text("button.agree"));
-        Assert.Equal(En.Text("waiting.ask"), WebChatClient.Text(chat.LastPrompt));
+        var chat = await ToConsentAsync(host.Http, gender, destination, language);
+        var words = TestContent.Content[language];
+        await chat.PressAsync(words.Text("button.agree"));
+        Assert.Equal(words.Text("waiting.ask"), WebChatClient.Text(chat.LastPrompt));
         return chat;
     }
 
     /// <summary>The web chat from the greeting to the consent screen, through <paramref name="http"/> (a client address of its own).</summary>
-    public static async Task<WebChatClient> ToConsentAsync(HttpClient http, string gender = "woman", string destination = "hotline")
+    public static async Task<WebChatClient> ToConsentAsync(HttpClient http, string gender = "woman", string destination = "hotline", string language = "en")
     {
         var chat = new WebChatClient(http);
-        await chat.StartAsync();
+        await chat.StartAsync(language);
         foreach (var key in new[] { "continue", "safe", "self", "adult", "in-kazakhstan", "stop", "talk", gender, destination })
         {
-            await chat.PressAsync(En.Text("button." + key));
+            await chat.PressAsync(TestContent.Content[language].Text("button." + key));
         }
         return chat;
     }

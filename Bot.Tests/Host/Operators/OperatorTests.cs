@@ -21,7 +21,7 @@ public class OperatorTests
         // Level, flags, clocks, language, team, channel: nothing the person answered or said, no consent wording.
         Assert.Equal(
             ["abroad", "channel", "claimedAt", "createdAt", "destination", "endedAt", "firstResponseAt", "firstResponseDue", "flags", "gender", "id",
-                "language", "level", "minor", "operatorId", "operatorName", "queuedAt", "referralDue", "safePlaceDue", "status", "urgent"],
+                "language", "level", "minor", "noReaderOnShift", "operatorId", "operatorName", "queuedAt", "referralDue", "safePlaceDue", "status", "urgent"],
             listed.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         var id = listed.GetProperty("id").GetString();
         var audit = (await hotline.GetFromJsonAsync<JsonElement>($"api/operator/tickets/{id}")).GetProperty("audit").EnumerateArray()
@@ -265,5 +265,60 @@ public class OperatorTests
         (await police.PostAsync($"api/operator/tickets/{childTicket}/claim", null)).EnsureSuccessStatusCode();
         using var toHotline = await police.PostAsJsonAsync($"api/operator/tickets/{childTicket}/transfer", new { note = "shelter" });
         Assert.Equal(HttpStatusCode.Forbidden, toHotline.StatusCode);
+    }
+    [Fact]
+    public async Task A_ticket_in_a_language_nobody_on_shift_reads_is_marked_in_the_queue_until_someone_who_may_take_it_and_reads_it_is_on_shift()
+    {
+        await using var host = await HostProcess.StartAsync();
+        await ConsentAsync(host, language: "uz");
+        // Declared nothing yet: she counts as reading the language of her console (Kazakh, the browser names none).
+        using var aigerim = await OperatorAsync(host, "aigerim");
+        var ticket = await WaitForTicketAsync(aigerim);
+        var id = ticket.GetProperty("id").GetString();
+        Assert.Equal("uz", ticket.GetProperty("language").GetString());
+        Assert.Equal(["kk"], (await aigerim.GetFromJsonAsync<JsonElement>("api/operator/me")).GetProperty("reads").EnumerateArray().Select(l => l.GetString()));
+        async Task<bool> Marked() => (await TicketsAsync(aigerim)).EnumerateArray().Single(t => t.GetProperty("id").GetString() == id)
+            .GetProperty("noReaderOnShift").GetBoolean();
+        Assert.True(await Marked());
+
+        // The ticket shows the person's language in the reader's words, and the canned replies come in the person's language.
+        var kk = TestContent.Content["kk"];
+        var detail = await aigerim.GetFromJsonAsync<JsonElement>($"api/operator/tickets/{id}");
+        Assert.Equal("uz", detail.GetProperty("ticket").GetProperty("language").GetString());
+        Assert.Equal(kk.Operator("person.uz"), detail.GetProperty("ticket").GetProperty("readable").GetProperty("personLanguage").GetString());
+        var canned = (await aigerim.GetFromJsonAsync<JsonElement>("api/operator/canned/uz")).EnumerateArray().Select(c => c.GetProperty("text").GetString()).ToList();
+        Assert.Equal(TestContent.Content["uz"].Ui.Where(p => p.Key.StartsWith("operator.canned.", StringComparison.Ordinal))
+            .OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value), canned);
+
+        // A police operator who reads Uzbek does not take hotline tickets: still marked for the hotline.
+        using var police = await OperatorAsync(host, "dilnoza", role: "police", reads: "uz,ru");
+        Assert.True(await Marked());
+
+        // A hotline colleague who reads Uzbek comes on shift, and signs out again.
+        using var nodira = await OperatorAsync(host, "nodira", reads: "ru, uz");
+        Assert.False(await Marked());
+        using (var signOut = await nodira.PostAsync("operators/signout", new FormUrlEncodedContent([])))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        }
+        Assert.True(await Marked());
+
+        // Aigerim declares Uzbek in her own account; a language that is not a content folder, or none, is refused.
+        foreach (var wrong in new[] { new[] { "kk", "xx" }, [] })
+        {
+            using var refused = await aigerim.PostAsJsonAsync("api/operator/me/reads", new { languages = wrong });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+        using (var declared = await aigerim.PostAsJsonAsync("api/operator/me/reads", new { languages = new[] { "kk", "uz" } }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, declared.StatusCode);
+        }
+        Assert.False(await Marked());
+        Assert.Equal(["kk", "uz"], (await aigerim.GetFromJsonAsync<JsonElement>("api/operator/me")).GetProperty("reads").EnumerateArray().Select(l => l.GetString()));
+
+        // The CLI refuses a language that is not a folder of content/.
+        var (code, output) = await OperatorCliInProcessAsync(host, "correct horse battery staple",
+            ["add", "timur", "--role", "hotline", "--gender", "m", "--display-name", "Timur", "--reads", "kk,fr"]);
+        Assert.True(code == 2, output);
     }
 }
