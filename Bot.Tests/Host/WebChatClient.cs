@@ -98,7 +98,7 @@ public sealed class WebChatClient(HttpClient http)
     }
 
     public static IReadOnlyList<(string Title, string Value)> Options(JsonElement activity) =>
-        activity.TryGetProperty("suggestedActions", out var actions)
+        activity.TryGetProperty("suggestedActions", out var actions) && actions.ValueKind == JsonValueKind.Object
             ? actions.GetProperty("actions").EnumerateArray().Select(a => (a.GetProperty("title").GetString()!, a.GetProperty("value").GetString()!)).ToList()
             : [];
 
