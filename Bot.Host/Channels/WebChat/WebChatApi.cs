@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Bot.Content;
 using Bot.Dialogs;
 using Bot.Host.Storage;
 using Bot.Host.Turns;
@@ -88,7 +89,7 @@ public static partial class WebChatApi
         return TypedResults.Created($"/v3/directline/conversations/{id}", tokens.IssueFirst(id, http.Request));
     }
 
-    /// <summary>The locale of Direct Line's conversationStartProperties, else the browser's Accept-Language.</summary>
+    /// <summary>The locale of Direct Line's conversationStartProperties, else the first of our languages the browser's Accept-Language asks for.</summary>
     private static async Task<string?> StartLocaleAsync(HttpContext http)
     {
         if (http.Request.ContentLength is > 0 and <= 4096 && http.Request.HasJsonContentType())
@@ -106,7 +107,7 @@ public static partial class WebChatApi
                 // a start request's body is optional: fall back to the browser's language
             }
         }
-        return http.Request.GetTypedHeaders().AcceptLanguage.OrderByDescending(l => l.Quality ?? 1).FirstOrDefault()?.Value.Value;
+        return BrowserLanguage.Of(http.Request, http.RequestServices.GetRequiredService<BotContent>().LanguageCodes);
     }
 
     /// <summary>
