@@ -39,6 +39,8 @@ public sealed partial class Conversation
     // The host's word on this turn: whether the operators' queue takes one more escalation from here (its caps).
     private bool _mayEscalate = true;
     private bool _capped;
+    // This turn came from our own web page, which has the quick-exit and erase buttons (UserTurn.ExitButton).
+    private bool _exitButton;
 
     /// <remarks>Not thread-safe: one turn at a time per instance.</remarks>
     public Conversation(BotContent content, TimeProvider clock)
@@ -84,7 +86,7 @@ public sealed partial class Conversation
     public async Task<TurnResult> HandleAsync(ConversationState state, UserTurn turn, bool mayEscalate = true)
     {
         Begin(state);
-        (_mayEscalate, _capped) = (mayEscalate, false);
+        (_mayEscalate, _capped, _exitButton) = (mayEscalate, false, turn.ExitButton);
         if (_state.Step == Step.Waiting && _state.WithOperator && turn.Option is null
             && turn.Text is { } typed && !string.IsNullOrWhiteSpace(typed) && !typed.TrimStart().StartsWith('/'))
         {
@@ -100,7 +102,7 @@ public sealed partial class Conversation
         };
         if (effect == TurnEffect.None)
         {
-            _messages.Add(CurrentPrompt());
+            Add(CurrentPrompt());
         }
         return new TurnResult(_messages, effect, _escalation, _forOperator, EscalationCapped: _capped);
     }
@@ -111,7 +113,7 @@ public sealed partial class Conversation
     private static TurnResult Nothing => new([], TurnEffect.None, null);
 
     private void Begin(ConversationState state) =>
-        (_state, _messages, _escalation, _forOperator, _waitingLine, _link, _redraw) = (state, [], null, null, null, null, false);
+        (_state, _messages, _escalation, _forOperator, _waitingLine, _link, _redraw, _exitButton) = (state, [], null, null, null, null, false, false);
 
     private static readonly Trigger[] Buttons = Enum.GetValues<Trigger>().Where(t => t < Trigger.StartCommand).ToArray();
 

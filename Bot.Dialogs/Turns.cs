@@ -3,7 +3,11 @@ using Bot.Content;
 namespace Bot.Dialogs;
 
 /// <summary>What the user did: typed text (commands start with '/') or pressed an option.</summary>
-public sealed record UserTurn(string? Text = null, string? Option = null, string? Locale = null)
+/// <param name="ExitButton">
+/// Sent from our own web page, whose header has the quick-exit and erase buttons: the privacy line names those buttons instead of
+/// the commands (the ".web" variant of a text).
+/// </param>
+public sealed record UserTurn(string? Text = null, string? Option = null, string? Locale = null, bool ExitButton = false)
 {
     public static UserTurn Typed(string text, string? locale = null) => new(Text: text, Locale: locale);
     public static UserTurn Pressed(string option, string? locale = null) => new(Option: option, Locale: locale);
@@ -19,7 +23,8 @@ public sealed record BotOption(string Id, string Label);
 /// Who wrote it when a person did, not the bot: the operator's name line from content ("Aigerim, 116 16 hotline operator"), which
 /// the web chat shows above a bubble of its own and the other channels as the message's first line (<see cref="Shown"/>).
 /// </param>
-public sealed record BotMessage(string Text, IReadOnlyList<BotOption> Options, bool Redraw = false, string? From = null)
+/// <param name="Language">The conversation's language when it was written (null before one is chosen): the web page's lang follows it.</param>
+public sealed record BotMessage(string Text, IReadOnlyList<BotOption> Options, bool Redraw = false, string? From = null, string? Language = null)
 {
     /// <summary>The text as one plain message: the name line first, for channels that show every message as the bot's.</summary>
     public string Shown => From is null ? Text : From + "\n" + Text;

@@ -46,7 +46,7 @@ public sealed partial class Conversation
             return Nothing;
         }
         await _machine.FireAsync(Trigger.OperatorEnded);
-        _messages.Add(CurrentPrompt());
+        Add(CurrentPrompt());
         return new TurnResult(_messages, TurnEffect.None, null);
     }
 
@@ -59,7 +59,7 @@ public sealed partial class Conversation
         fire();
         if (_waitingLine is not null)
         {
-            _messages.Add(CurrentPrompt());   // still waiting: the line comes with Cancel under it
+            Add(CurrentPrompt());   // still waiting: the line comes with Cancel under it
         }
         return new TurnResult(_messages, TurnEffect.None, null);
     }
@@ -74,12 +74,12 @@ public sealed partial class Conversation
     {
         _state.WithOperator = true;
         var who = Pack.Text(gender == Dialogs.Gender.Man ? "operator.gender.man" : "operator.gender.woman");
-        _messages.Add(new BotMessage(Pack.Text(destination == Dialogs.Destination.Police ? "operator.joined.police" : "operator.joined.hotline",
+        Add(new BotMessage(Pack.Text(destination == Dialogs.Destination.Police ? "operator.joined.police" : "operator.joined.hotline",
             ("name", displayName), ("gender", who)), []));
     }
 
     private void SayFromOperator(string text, string displayName, Destination team) =>
-        _messages.Add(new BotMessage(text, [], From: Pack.Text(team == Dialogs.Destination.Police ? "operator.says.police" : "operator.says.hotline",
+        Add(new BotMessage(text, [], From: Pack.Text(team == Dialogs.Destination.Police ? "operator.says.police" : "operator.says.hotline",
             ("name", displayName))));
 
     private void TransferTo(Destination to)

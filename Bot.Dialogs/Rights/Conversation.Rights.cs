@@ -23,5 +23,5 @@ public sealed partial class Conversation
     private string RightsPrompt() => RightsCardPages.Page(Pack, _state.RightsPage);
 
     /// <summary>The card's summary as a message of its own (after an operator's end, or /rights while waiting).</summary>
-    private void SayRightsSummary() => _messages.Add(new BotMessage(RightsCardPages.Page(Pack, RightsCardPages.Summary), []));
+    private void SayRightsSummary() => Add(new BotMessage(RightsCardPages.Page(Pack, RightsCardPages.Summary), []));
 }

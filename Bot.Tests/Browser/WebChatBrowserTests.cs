@@ -40,6 +40,9 @@ public class WebChatBrowserTests
     [InlineData("en")]
     [InlineData("ru")]
     [InlineData("kk")]
+    [InlineData("uz")]   // issue 15: the new languages too, the exit button in each
+    [InlineData("ky")]
+    [InlineData("tg")]
     public async Task A_person_walks_from_the_greeting_to_the_rights_card_and_leaves_by_quick_exit(string language)
     {
         var pack = TestContent.Content[language];
@@ -64,7 +67,8 @@ public class WebChatBrowserTests
         await Assertions.Expect(log).ToContainTextAsync(pack.Rights.Closing);
         Assert.NotEqual("null", await page.EvaluateAsync<string>("() => String(sessionStorage.getItem('chat'))"));
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Quick exit / Шығу / Выход" }).ClickAsync();
+        // The exit in the person's language once it is known (web.exit), the only "Exit" on the page.
+        await page.GetByRole(AriaRole.Button, new() { Name = "✕ " + pack.Text("web.exit"), Exact = true }).ClickAsync();
         // Left once the neutral page is committed and shown; its "load" event says nothing more about the exit.
         await page.WaitForURLAsync(ExitUrl, new() { WaitUntil = WaitUntilState.Commit });
         await Assertions.Expect(page).ToHaveTitleAsync("Weather");

@@ -8,6 +8,7 @@ using Bot.Host.Storage;
 using Bot.Host.Turns;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Bot.Host.Channels.WebChat;
 
@@ -58,8 +59,7 @@ public static partial class WebChatApi
         app.UseStaticFiles();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });   // the stream sends Direct Line's own keep-alives
         app.UseCors();
-        app.MapGet("/webchat/settings", (Microsoft.Extensions.Options.IOptions<WebChatOptions> options) =>
-            TypedResults.Ok(new { exitUrl = options.Value.ExitUrl }));
+        app.MapGet("/webchat/settings", Settings);
 
         var api = app.MapGroup("/v3/directline").RequireCors(CorsPolicy);
         api.MapPost("/conversations", StartConversation).RequireRateLimiting(PublicEndpoints.NewConversationPolicy);
@@ -73,6 +73,27 @@ public static partial class WebChatApi
         return app;
     }
 
+    /// <summary>
+    /// What our own page needs besides the conversation: where quick exit goes, the longest message, the numbers it makes
+    /// tappable (only these, from contacts.yaml), and its own few words in every language.
+    /// </summary>
+    private static Ok<PageSettings> Settings(Microsoft.Extensions.Options.IOptions<WebChatOptions> options, BotContent content) =>
+        TypedResults.Ok(new PageSettings(
+            options.Value.ExitUrl,
+            MaxTextLength,
+            [.. content.LanguageCodes.SelectMany(code => content[code].Contacts.Select(c => c.Number).Concat(content[code].Consulates.Select(c => c.Number)))
+                .Distinct().OrderByDescending(n => n.Length)],
+            content.LanguageCodes.ToDictionary(code => code, code => new PageWords(
+                content[code].Text("web.exit"),
+                content[code].Text("web.forget"),
+                content[code].Text("web.too-long", ("max", MaxTextLength.ToString(CultureInfo.InvariantCulture))),
+                content[code].Text("forget.done"),
+                content[code].Text("button.start-again")))));
+
+    private sealed record PageSettings(string ExitUrl, int MaxLength, string[] Numbers, Dictionary<string, PageWords> Words);
+
+    private sealed record PageWords(string Exit, string Forget, string TooLong, string Erased, string StartAgain);
+
     private static async Task<IResult> StartConversation(HttpContext http, ConversationService conversations, Tokens tokens)
     {
         // Direct Line clients (botframework-directlinejs, Web Chat) start with a token from /tokens/generate:
@@ -83,23 +104,26 @@ public static partial class WebChatApi
                 ? TypedResults.Created($"/v3/directline/conversations/{own.ConversationId}", tokens.Issue(own, http.Request, WebChatFeed.Start))
                 : TypedResults.Unauthorized();
         }
-        var locale = await StartLocaleAsync(http);
+        var start = await StartTurnAsync(http);
         var id = Base64Url(RandomNumberGenerator.GetBytes(16));
-        await conversations.HandleAsync(id, Channel, UserTurn.Typed("/start", locale), cancel: http.RequestAborted);
+        await conversations.HandleAsync(id, Channel, start, cancel: http.RequestAborted);
         return TypedResults.Created($"/v3/directline/conversations/{id}", tokens.IssueFirst(id, http.Request));
     }
 
-    /// <summary>The locale of Direct Line's conversationStartProperties, else the first of our languages the browser's Accept-Language asks for.</summary>
-    private static async Task<string?> StartLocaleAsync(HttpContext http)
+    /// <summary>
+    /// /start in the locale of Direct Line's conversationStartProperties, else the first of our languages the browser's
+    /// Accept-Language asks for; from our own page (its channelData) with the page's buttons named.
+    /// </summary>
+    private static async Task<UserTurn> StartTurnAsync(HttpContext http)
     {
         if (http.Request.ContentLength is > 0 and <= 4096 && http.Request.HasJsonContentType())
         {
             try
             {
-                var body = await JsonSerializer.DeserializeAsync<JsonElement>(http.Request.Body, ActivityJson.Options, http.RequestAborted);
-                if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("locale", out var locale) && locale.ValueKind == JsonValueKind.String)
+                var body = await JsonSerializer.DeserializeAsync<Activity>(http.Request.Body, ActivityJson.Options, http.RequestAborted);
+                if (body is not null)
                 {
-                    return locale.GetString();
+                    return UserTurn.Typed("/start", body.Locale ?? AcceptLanguage(http)) with { ExitButton = HasExitButton(body) };
                 }
             }
             catch (JsonException)
@@ -107,8 +131,15 @@ public static partial class WebChatApi
                 // a start request's body is optional: fall back to the browser's language
             }
         }
-        return BrowserLanguage.Of(http.Request, http.RequestServices.GetRequiredService<BotContent>().LanguageCodes);
+        return UserTurn.Typed("/start", AcceptLanguage(http));
     }
+
+    private static string? AcceptLanguage(HttpContext http) =>
+        BrowserLanguage.Of(http.Request, http.RequestServices.GetRequiredService<BotContent>().LanguageCodes);
+
+    /// <summary>Our own page marks what it sends: its header has the quick-exit and erase buttons.</summary>
+    private static bool HasExitButton(Activity activity) =>
+        activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("exitButton", out var flag) && flag.ValueKind == JsonValueKind.True;
 
     /// <summary>
     /// Direct Line's reconnect: a fresh token and a stream that replays what came after the watermark; without one, the
@@ -329,7 +360,7 @@ public static partial class WebChatApi
         var locale = activity.Locale;
         if (activity.Value is { ValueKind: JsonValueKind.String } value)
         {
-            return UserTurn.Pressed(value.GetString()!, locale);
+            return UserTurn.Pressed(value.GetString()!, locale) with { ExitButton = HasExitButton(activity) };
         }
         // Web Chat sends a postBack's string value as the text, marked in channelData.
         if (activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("postBack", out var postBack)
@@ -340,7 +371,7 @@ public static partial class WebChatApi
         var text = activity.Text ?? "";
         // Over-long or control-character text is not an answer: the bot asks again, clearly.
         text = text.Length > MaxTextLength ? "" : new string(text.Where(c => !char.IsControl(c) || c == '\n').ToArray());
-        return UserTurn.Typed(text, locale);
+        return UserTurn.Typed(text, locale) with { ExitButton = HasExitButton(activity) };
     }
 
     internal static Activity ToActivity(string conversationId, string sequence, DateTime at, BotMessage message) => new()
@@ -353,6 +384,7 @@ public static partial class WebChatApi
         From = message.From is { } who ? new ChannelAccount("operator", who, "bot") : new ChannelAccount("bot", "Bot", "bot"),
         Conversation = new ConversationAccount(conversationId),
         Text = message.Text,
+        Locale = message.Language,
         SuggestedActions = message.Options.Count == 0 ? null
             // messageBack, not postBack: Web Chat shows and reads out the button's words as the person's message, never the option's id
             // (it hides a postBack in the transcript but its screen-reader region still says "You said: 2.safe").
