@@ -5,7 +5,7 @@ public static class UiKeys
 {
     private static readonly string[] Texts =
     [
-        "language.name", "language.ask", "privacy.ask", "privacy.ask.web", "web.exit", "web.forget", "web.too-long",
+        "language.name", "language.ask", "privacy.ask", "privacy.ask.web", "web.exit", "web.forget", "web.too-long", "web.not-sent",
         "safety.ask", "safety.danger", "safety.doctor", "urgent.ask", "contact.ask",
         "role.ask", "age.ask", "location.ask", "location.abroad",
         "screening.intro", "screening.progress",

@@ -240,7 +240,7 @@ async function send(activity, shown) {
   }
 }
 
-const notSent = () => render({ from: "bot", text: "⚠ Not sent. Check the connection and try again.", options: [] });
+const notSent = () => render({ from: "bot", text: "⚠ " + (words().notSent || "Not sent. Check the connection and try again."), options: [] });
 
 function tell(text) { note.textContent = text; note.hidden = false; }
 

@@ -3,7 +3,9 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Bot.Content;
 using Bot.Tests.Host;
+using System.Net.Http.Json;
 using Microsoft.Playwright;
+using static Bot.Tests.Host.Operators.OperatorHarness;
 
 namespace Bot.Tests.Browser;
 
@@ -65,7 +67,21 @@ public class WebChatPageBrowserTests
         await Assertions.Expect(log).ToContainTextAsync(ru.Text("waiting.saved"));
         // One "we are looking for a person" line, not two in a row (the line where the answers went says only that).
         await Assertions.Expect(page.Locator("#log .msg", new() { HasText = looking })).ToHaveCountAsync(1);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(OperatorShiftBrowserTests.Artefacts, "webchat-waiting-ru.png") });
+
+        // An operator's words: a number in them is a link, anything like HTML stays text.
+        var dialogs = 0;
+        page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
+        using var hotline = await OperatorAsync(host, "aigerim", name: "Айгерим");
+        var ticket = (await WaitForTicketAsync(hotline)).GetProperty("id").GetString();
+        (await hotline.PostAsync($"api/operator/tickets/{ticket}/claim", null)).EnsureSuccessStatusCode();
+        const string said = "<img src=x onerror=alert(1)> Если что, звоните 102.";
+        (await hotline.PostAsJsonAsync($"api/operator/tickets/{ticket}/messages", new { text = said })).EnsureSuccessStatusCode();
+        var words = page.Locator("#log .msg.operator");
+        await Assertions.Expect(words).ToContainTextAsync(said);
+        await Assertions.Expect(words.Locator("a[href='tel:102']")).ToHaveTextAsync("102");
+        Assert.Equal(0, await page.Locator("#log img").CountAsync());
+        Assert.Equal(0, dialogs);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(OperatorShiftBrowserTests.Artefacts, "webchat-operator-ru.png") });
 
         var before = JsonDocument.Parse((await StoredChatAsync(page))!).RootElement;
         await SendAsync(page, "/forget");
@@ -128,9 +144,9 @@ public class WebChatPageBrowserTests
     }
 
     [Fact]
-    public async Task The_page_follows_the_chosen_language_and_refuses_a_message_too_long_to_send_keeping_the_text()
+    public async Task The_page_follows_the_chosen_language_with_its_buttons_on_screen_and_refuses_a_message_too_long_to_send_keeping_the_text()
     {
-        var (en, ru) = (TestContent.Content["en"], TestContent.Content["ru"]);
+        var (en, uz) = (TestContent.Content["en"], TestContent.Content["uz"]);
         await using var host = await HostProcess.StartAsync();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await WebChatBrowserTests.LaunchChromiumAsync(playwright);
@@ -141,16 +157,23 @@ public class WebChatPageBrowserTests
         await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
 
         await Button(page, en, "change-language").ClickAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = ru.Text("language.name"), Exact = true }).ClickAsync();
-        await Assertions.Expect(log).ToContainTextAsync(ru.Text("privacy.ask.web").Split('\n')[0]);
-        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "ru");
-        await Assertions.Expect(page.Locator("#quick-exit")).ToHaveTextAsync("✕ " + ru.Text("web.exit"));
+        await page.GetByRole(AriaRole.Button, new() { Name = uz.Text("language.name"), Exact = true }).ClickAsync();
+        await Assertions.Expect(log).ToContainTextAsync(uz.Text("privacy.ask.web").Split('\n')[0]);
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "uz");
+        await Assertions.Expect(page.Locator("#quick-exit")).ToHaveTextAsync("✕ " + uz.Text("web.exit"));
+        await Assertions.Expect(page.Locator("#forget")).ToHaveTextAsync(uz.Text("web.forget"));
+        // The longest labels still fit a 360 px phone, side by side in the header.
+        var (exit, erase) = ((await page.Locator("#quick-exit").BoundingBoxAsync())!, (await page.Locator("#forget").BoundingBoxAsync())!);
+        Assert.InRange(exit.X + exit.Width, 0, 360);
+        Assert.InRange(erase.X + erase.Width, 0, exit.X);
+        Assert.Equal(exit.Y + exit.Height / 2, erase.Y + erase.Height / 2, 1.0);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(OperatorShiftBrowserTests.Artefacts, "webchat-header-uz.png") });
 
         var messages = await page.Locator("#log .msg").CountAsync();
         var story = string.Concat(Enumerable.Repeat("Меня привезли сюда работать, паспорт забрали. ", 100));   // 4,700 characters
         Assert.True(story.Length > 4096);
         await SendAsync(page, story);
-        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync(ru.Text("web.too-long", ("max", "4096")));
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync(uz.Text("web.too-long", ("max", "4096")));
         Assert.Equal(story.Trim(), (await page.GetByLabel("Message").InputValueAsync()).Trim());   // nothing lost, nothing cut
         Assert.Equal(messages, await page.Locator("#log .msg").CountAsync());   // nothing sent
 
@@ -160,6 +183,6 @@ public class WebChatPageBrowserTests
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
         await Assertions.Expect(page.Locator("#log .msg.me").Last).ToHaveTextAsync(part.Trim());
-        await Assertions.Expect(log).ToContainTextAsync(ru.Text("input.choose"));
+        await Assertions.Expect(log).ToContainTextAsync(uz.Text("input.choose"));
     }
 }

@@ -87,12 +87,13 @@ public static partial class WebChatApi
                 content[code].Text("web.exit"),
                 content[code].Text("web.forget"),
                 content[code].Text("web.too-long", ("max", MaxTextLength.ToString(CultureInfo.InvariantCulture))),
+                content[code].Text("web.not-sent"),
                 content[code].Text("forget.done"),
                 content[code].Text("button.start-again")))));
 
     private sealed record PageSettings(string ExitUrl, int MaxLength, string[] Numbers, Dictionary<string, PageWords> Words);
 
-    private sealed record PageWords(string Exit, string Forget, string TooLong, string Erased, string StartAgain);
+    private sealed record PageWords(string Exit, string Forget, string TooLong, string NotSent, string Erased, string StartAgain);
 
     private static async Task<IResult> StartConversation(HttpContext http, ConversationService conversations, Tokens tokens)
     {
