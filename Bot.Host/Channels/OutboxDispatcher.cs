@@ -27,7 +27,8 @@ public sealed class DeliveryDeferredException(TimeSpan after) : Exception("Over 
 
 /// <summary>
 /// Delivers the persisted outbox of the push channels: in order within a conversation, conversations
-/// in parallel, again after a failure or a restart, each message marked once it is delivered.
+/// in parallel, again after a failure or a restart, each message marked once it is delivered. On a shared database (several
+/// hosts) each row is claimed in the database before it is sent (<see cref="SendClaimedAsync"/>), so one host sends it.
 /// </summary>
 public sealed class OutboxDispatcher(
     IServiceScopeFactory scopes, TurnWriter writer, IEnumerable<IChannelSender> senders, Sealed secrets, TimeProvider clock,
@@ -57,8 +58,8 @@ public sealed class OutboxDispatcher(
     }
 
     // Compiled once: these run for every reply, and EF's per-call query preparation was a visible share of the host's processor time.
-    private static readonly Func<BotDb, string, IAsyncEnumerable<OutboxMessage>> PendingOf = EF.CompileAsyncQuery<BotDb, string, OutboxMessage>(
-        (BotDb db, string key) => db.Outbox.AsNoTracking().Where(m => m.ConversationKey == key && m.DeliveredAt == null).OrderBy(m => m.Id));
+    private static readonly PerModel<Func<BotDb, string, IAsyncEnumerable<OutboxMessage>>> PendingOf = new(() => EF.CompileAsyncQuery<BotDb, string, OutboxMessage>(
+        (BotDb db, string key) => db.Outbox.AsNoTracking().Where(m => m.ConversationKey == key && m.DeliveredAt == null).OrderBy(m => m.Id)));
 
     public bool Pushes(string channel) => _senders.ContainsKey(channel);
 
@@ -201,8 +202,10 @@ public sealed class OutboxDispatcher(
             await _parallel.WaitAsync();
             try
             {
-                var (address, handed, pending) = await TakeAsync(key);
-                var drained = await SendPendingAsync(key, address, pending, CancellationToken.None);
+                var (address, handed, pending) = locks.Shared ? (Claimed(key), null, []) : await TakeAsync(key);
+                var drained = locks.Shared
+                    ? await SendClaimedAsync(key, address)
+                    : await SendPendingAsync(key, address, pending, writer.WriteAsync, CancellationToken.None);
                 lock (_gate)
                 {
                     if (!drained)
@@ -262,7 +265,7 @@ public sealed class OutboxDispatcher(
                 return (drain.Address, handed, handed);
             }
         }
-        using (await locks.EnterAsync(key, CancellationToken.None))
+        await using (await locks.EnterAsync(key, CancellationToken.None))
         {
             string? address;
             lock (_gate)
@@ -273,7 +276,8 @@ public sealed class OutboxDispatcher(
             }
             await using var scope = scopes.CreateAsyncScope();
             var pending = new List<OutboxMessage>();
-            await foreach (var row in PendingOf(scope.ServiceProvider.GetRequiredService<BotDb>(), key))
+            var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+            await foreach (var row in PendingOf.For(db)(db, key))
             {
                 pending.Add(row);
             }
@@ -281,16 +285,65 @@ public sealed class OutboxDispatcher(
         }
     }
 
-    /// <param name="pending">The rows to send, in order.</param>
+    /// <summary>On a shared database the drain reads the outbox itself: what was handed over is dropped, the address kept.</summary>
+    private string? Claimed(string key)
+    {
+        lock (_gate)
+        {
+            var drain = _draining[key];
+            (drain.Read, drain.Handed) = (false, []);
+            return drain.Address;
+        }
+    }
+
+    /// <summary>
+    /// Several hosts: each row goes out in a transaction of its own that holds the conversation's oldest pending row
+    /// (`FOR UPDATE SKIP LOCKED`), marked delivered in the same commit. A host that finds that row held by another leaves the
+    /// whole conversation to the holder, which sends the rows after it too: one host at a time per conversation, in order, and
+    /// a row committed as delivered is never sent again. A host killed between a send and its commit leaves the row pending:
+    /// it is sent again, as after any crash of the one host before.
+    /// </summary>
     /// <returns>False when something is left in the outbox (a failure, or a retry not yet due).</returns>
-    private async Task<bool> SendPendingAsync(string key, string? knownAddress, List<OutboxMessage> pending, CancellationToken cancel)
+    private async Task<bool> SendClaimedAsync(string key, string? knownAddress)
+    {
+        var channels = _senders.Keys.ToList();
+        long? previous = null;
+        while (true)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            // The WHERE again outside the sub-select: a row delivered by the host that held it is re-checked after its commit, and skipped.
+            var oldest = await db.Outbox.FromSql($"""
+                SELECT * FROM "Outbox" WHERE "Id" = (SELECT min("Id") FROM "Outbox" WHERE "ConversationKey" = {key} AND "DeliveredAt" IS NULL)
+                AND "DeliveredAt" IS NULL FOR UPDATE SKIP LOCKED
+                """).AsNoTracking().ToListAsync();
+            if (oldest is not [var row] || !channels.Contains(row.Channel) || row.Id == previous)
+            {
+                return true;   // nothing pending, another host is sending it (and what follows), or nowhere to send it (forgotten)
+            }
+            previous = row.Id;
+            if (!await SendPendingAsync(key, knownAddress, [row], apply => apply(db), () => db, CancellationToken.None))
+            {
+                await transaction.CommitAsync();   // the failed attempt's count and its next time
+                return false;
+            }
+            await transaction.CommitAsync();
+        }
+    }
+
+    /// <param name="pending">The rows to send, in order.</param>
+    /// <param name="write">Commits the delivery marks (and a failure's count): the group commit, or the claim's own transaction.</param>
+    /// <returns>False when something is left in the outbox (a failure, or a retry not yet due).</returns>
+    private async Task<bool> SendPendingAsync(string key, string? knownAddress, List<OutboxMessage> pending, Func<Func<BotDb, Task>, Task> write,
+        CancellationToken cancel)
     {
         // A context only when the address must be read: rows handed over with their address need none.
         AsyncServiceScope? scope = null;
         try
         {
-            return await SendPendingAsync(key, knownAddress, pending, () => (scope ??= scopes.CreateAsyncScope()).ServiceProvider.GetRequiredService<BotDb>(),
-                cancel);
+            return await SendPendingAsync(key, knownAddress, pending, write,
+                () => (scope ??= scopes.CreateAsyncScope()).ServiceProvider.GetRequiredService<BotDb>(), cancel);
         }
         finally
         {
@@ -301,7 +354,8 @@ public sealed class OutboxDispatcher(
         }
     }
 
-    private async Task<bool> SendPendingAsync(string key, string? knownAddress, List<OutboxMessage> pending, Func<BotDb> db, CancellationToken cancel)
+    private async Task<bool> SendPendingAsync(string key, string? knownAddress, List<OutboxMessage> pending, Func<Func<BotDb, Task>, Task> write,
+        Func<BotDb> db, CancellationToken cancel)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         if (pending.Count == 0)
@@ -330,7 +384,7 @@ public sealed class OutboxDispatcher(
         var delivered = new List<long>(pending.Count);
         try
         {
-            await SendInOrderAsync(pending, key, address, sender, delivered, cancel);
+            await SendInOrderAsync(pending, key, address, sender, delivered, write, cancel);
         }
         finally
         {
@@ -338,11 +392,11 @@ public sealed class OutboxDispatcher(
             {
                 var at = clock.GetUtcNow().UtcDateTime;
                 // Plain SQL: this runs on the one writer for every delivery, and LINQ's per-call translation was a large share of it.
-                await writer.WriteAsync(async write =>
+                await write(async marks =>
                 {
                     foreach (var id in delivered)
                     {
-                        await write.Database.ExecuteSqlAsync($"""UPDATE "Outbox" SET "DeliveredAt" = {at} WHERE "Id" = {id}""");
+                        await marks.Database.ExecuteSqlAsync($"""UPDATE "Outbox" SET "DeliveredAt" = {at} WHERE "Id" = {id}""");
                     }
                 });
             }
@@ -351,7 +405,7 @@ public sealed class OutboxDispatcher(
     }
 
     private async Task SendInOrderAsync(List<OutboxMessage> pending, string key, string address, IChannelSender sender, List<long> delivered,
-        CancellationToken cancel)
+        Func<Func<BotDb, Task>, Task> write, CancellationToken cancel)
     {
         foreach (var row in pending)
         {
@@ -364,7 +418,7 @@ public sealed class OutboxDispatcher(
             catch (DeliveryDeferredException deferred)
             {
                 var due = clock.GetUtcNow().UtcDateTime + deferred.After;
-                await writer.WriteAsync(write => write.Outbox.Where(m => m.Id == row.Id)
+                await write(marks => marks.Outbox.Where(m => m.Id == row.Id)
                     .ExecuteUpdateAsync(set => set.SetProperty(m => m.NextAttemptAt, due)));
                 row.NextAttemptAt = due;
                 log.LogDebug("Outbox of {ConversationKey} over its budget: waits {After}", Pseudonym.Of(key), deferred.After);
@@ -375,7 +429,7 @@ public sealed class OutboxDispatcher(
                 // Order matters within a conversation: stop here and try this one again later.
                 var attempts = row.Attempts + 1;
                 var next = clock.GetUtcNow().UtcDateTime + Backoff(attempts);
-                await writer.WriteAsync(write => write.Outbox.Where(m => m.Id == row.Id)
+                await write(marks => marks.Outbox.Where(m => m.Id == row.Id)
                     .ExecuteUpdateAsync(set => set.SetProperty(m => m.Attempts, attempts).SetProperty(m => m.NextAttemptAt, next)));
                 row.Attempts = attempts;
                 log.LogWarning("Delivery to {ConversationKey} on {Channel} failed (attempt {Attempt}): {Error}",

@@ -518,15 +518,29 @@ public sealed class TicketService(
     }
 }
 
-/// <summary>A version number that moves whenever a ticket changes: open consoles wait on it (long poll) instead of reloading.</summary>
+/// <summary>
+/// A version number that moves whenever a ticket changes, on this host or another of the database (<see cref="HostSignals"/>):
+/// open consoles wait on it (long poll) instead of reloading.
+/// </summary>
 public sealed class TicketEvents
 {
+    private const string Signal = "tickets";
+    private readonly HostSignals _signals;
     private long _version;
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    public TicketEvents(HostSignals signals)
+    {
+        _signals = signals;
+        signals.On(Signal, Moved);
+    }
+
     public long Version => Interlocked.Read(ref _version);
 
-    public void Changed()
+    /// <summary>A ticket changed here: every host's consoles hear of it.</summary>
+    public void Changed() => _signals.Raise(Signal);
+
+    private void Moved()
     {
         Interlocked.Increment(ref _version);
         Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

@@ -130,8 +130,10 @@ public sealed class ChannelAddress
     public DateTime UpdatedAt { get; set; }
 
     /// <summary>A conversation's address, still sealed. Compiled once: it runs for every turn or delivery that lacks it in memory.</summary>
-    public static readonly Func<BotDb, string, Task<string?>> SealedOf = EF.CompileAsyncQuery(
-        (BotDb db, string key) => db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefault());
+    public static Task<string?> SealedOf(BotDb db, string key) => SealedOfQuery.For(db)(db, key);
+
+    private static readonly PerModel<Func<BotDb, string, Task<string?>>> SealedOfQuery = new(() => EF.CompileAsyncQuery(
+        (BotDb db, string key) => db.Addresses.AsNoTracking().Where(a => a.Key == key).Select(a => a.Address).FirstOrDefault()));
 }
 
 /// <summary>An inbound update or activity already handled ("telegram:123", "msteams:abc"): each is handled once, even after a restart.</summary>

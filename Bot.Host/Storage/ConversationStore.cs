@@ -12,15 +12,21 @@ public sealed record StoredConversation(ConversationRecord? Record, string? Seal
 public sealed class ConversationStore(IServiceScopeFactory scopes)
 {
     // Compiled once: every new conversation (and every one not in the cache) reads it.
-    private static readonly Func<BotDb, string, Task<ConversationRecord?>> ConversationOf = EF.CompileAsyncQuery(
-        (BotDb db, string key) => db.Conversations.AsNoTracking().FirstOrDefault(c => c.Key == key));
+    private static readonly PerModel<Func<BotDb, string, Task<ConversationRecord?>>> ConversationOf = new(() => EF.CompileAsyncQuery(
+        (BotDb db, string key) => db.Conversations.AsNoTracking().FirstOrDefault(c => c.Key == key)));
 
     public async Task<StoredConversation> LoadAsync(string key, CancellationToken cancel)
     {
         cancel.ThrowIfCancellationRequested();
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        var conversation = await ConversationOf(db, key);
+        return await LoadAsync(scope.ServiceProvider.GetRequiredService<BotDb>(), key, cancel);
+    }
+
+    /// <summary>The same, through a context the caller holds (the transaction of a held conversation lock).</summary>
+    public static async Task<StoredConversation> LoadAsync(BotDb db, string key, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        var conversation = await ConversationOf.For(db)(db, key);
         // No conversation, no address: they are erased together.
         return new StoredConversation(conversation, conversation is null ? null : await ChannelAddress.SealedOf(db, key));
     }

@@ -17,6 +17,12 @@ public sealed class StorageOptions
     /// </summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// Several hosts may share the database (PostgreSQL; always, whatever one host is told: a rolling deployment runs two for a
+    /// while). Then turns lock in the database, states are not cached and the outbox is claimed row by row.
+    /// </summary>
+    public bool Shared => Provider == StorageProvider.PostgreSql;
+
     public string ResolvedConnectionString() =>
         ConnectionString ?? (Provider == StorageProvider.PostgreSql
             ? throw new InvalidOperationException("Storage:Provider=PostgreSql needs ConnectionStrings:Bot (or Storage:ConnectionString)")
@@ -45,6 +51,8 @@ public static class StorageSetup
         builder.Services.AddSingleton(options);
         builder.Services.AddBotDb(options);
         builder.Services.AddSingleton<ConversationStore>();
+        builder.Services.AddSingleton<HostSignals>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<HostSignals>());
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration("Retention");
         builder.Services.AddHostedService<Retention>();
         return builder;

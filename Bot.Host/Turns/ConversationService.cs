@@ -13,7 +13,9 @@ namespace Bot.Host.Turns;
 /// <summary>
 /// Runs one turn for any channel: load the conversation, fire the machine, then commit the state,
 /// the escalation and the replies together before the turn is acknowledged. Turns of one
-/// conversation run one at a time; the states are cached (this host is the database's only writer).
+/// conversation run one at a time, on every host (<see cref="ConversationLocks"/>). On SQLite this host is the database's only
+/// writer and the states are cached; on PostgreSQL another host may have written since, so a turn reads the state under its
+/// lock, in the transaction it writes in.
 /// </summary>
 public sealed class ConversationService(
     ConversationStore store, BotContent content, TimeProvider clock, ConversationLocks locks, TurnWriter writer,
@@ -50,9 +52,9 @@ public sealed class ConversationService(
         string? inboundId = null, string? address = null, string? replyAddress = null, string? client = null, CancellationToken cancel = default)
     {
         TurnResult? result;
-        using (await locks.EnterAsync(key, cancel))
+        await using (var held = await locks.EnterAsync(key, cancel))
         {
-            result = await HandleLockedAsync(key, channel, turn, inboundId, address, replyAddress, client, cancel);
+            result = await HandleLockedAsync(held, key, channel, turn, inboundId, address, replyAddress, client, cancel);
         }
         // Outside the lock: an alert that waits on a slow channel must not hold up the person's next turn.
         if (result?.Escalation is { } escalated)
@@ -65,12 +67,12 @@ public sealed class ConversationService(
         return result;
     }
 
-    private async Task<TurnResult?> HandleLockedAsync(string key, string channel, UserTurn turn, string? inboundId, string? address,
-        string? replyAddress, string? client, CancellationToken cancel)
+    private async Task<TurnResult?> HandleLockedAsync(HeldConversation held, string key, string channel, UserTurn turn, string? inboundId,
+        string? address, string? replyAddress, string? client, CancellationToken cancel)
     {
         // A repeat of inboundId is found by the write itself (its InboundSeen row's key), not by a read before every turn.
         cancel.ThrowIfCancellationRequested();
-        var stored = await StoredAsync(key, cancel);
+        var stored = await StoredAsync(held, key, cancel);
         var state = stored.State is null ? new ConversationState() : JsonSerializer.Deserialize<ConversationState>(stored.State, Json)!;
         var from = state.Step;
 
@@ -92,7 +94,7 @@ public sealed class ConversationService(
         var turnRecord = new TurnRecord(key, channel, from, state.Step, result, now);
         if (result.Effect == TurnEffect.Forget)
         {
-            if (!await EraseAsync(turnRecord, inboundId))
+            if (!await EraseAsync(held, turnRecord, inboundId))
             {
                 return null;
             }
@@ -111,7 +113,7 @@ public sealed class ConversationService(
             ? new ChannelAddress { Key = key, Channel = channel, Address = secrets.Seal(address), UpdatedAt = now }
             : null;
         var (recorded, repeated) = (false, false);
-        await writer.WriteAsync(async db =>
+        await held.WriteAsync(async db =>
         {
             (recorded, repeated) = (false, false);   // it may run again, when its batch failed
             if (inboundId is not null && !await InboundSeen.RecordAsync(db, inboundId, now))
@@ -200,11 +202,11 @@ public sealed class ConversationService(
     public async Task<TurnResult?> ActAsync(string key, Func<BotDb, Task<Func<Conversation, ConversationState, Task<TurnResult>>?>> change,
         CancellationToken cancel = default)
     {
-        using var _ = await locks.EnterAsync(key, cancel);
-        var stored = await StoredAsync(key, cancel);
+        await using var held = await locks.EnterAsync(key, cancel);
+        var stored = await StoredAsync(held, key, cancel);
         var now = clock.GetUtcNow().UtcDateTime;
         (TurnResult Result, string Json, List<OutboxMessage> Replies)? done = null;
-        await writer.WriteAsync(async db =>
+        await held.WriteAsync(async db =>
         {
             done = null;
             if (await change(db) is not { } act || stored.State is null || stored.Channel is null)
@@ -247,10 +249,11 @@ public sealed class ConversationService(
     /// <returns>False when it was handled before; else the conversation's language (null before one is known).</returns>
     public async Task<(bool First, string? Language)> RecordUnreadAsync(string key, string inboundId, CancellationToken cancel)
     {
-        using var _ = await locks.EnterAsync(key, cancel);
+        await using var held = await locks.EnterAsync(key, cancel);
         var (now, first) = (clock.GetUtcNow().UtcDateTime, false);
-        await writer.WriteAsync(async db => first = await InboundSeen.RecordAsync(db, inboundId, now));
-        return first ? (true, (await StateAsync(key, cancel))?.Language) : (false, null);
+        var language = (await StoredAsync(held, key, cancel)).State is { } json ? JsonSerializer.Deserialize<ConversationState>(json, Json)!.Language : null;
+        await held.WriteAsync(async db => first = await InboundSeen.RecordAsync(db, inboundId, now));
+        return first ? (true, language) : (false, null);
     }
 
     private List<OutboxMessage> Replies(string key, string channel, IEnumerable<BotMessage> messages, DateTime now) =>
@@ -277,9 +280,9 @@ public sealed class ConversationService(
     public async Task<bool> RevokeAsync(string key, Func<BotDb, Task<bool>> alongside, CancellationToken cancel = default)
     {
         var revoked = false;
-        using (await locks.EnterAsync(key, cancel))
+        await using (var held = await locks.EnterAsync(key, cancel))
         {
-            await writer.WriteAsync(async db =>
+            await held.WriteAsync(async db =>
             {
                 revoked = await alongside(db) && await RaiseGenerationAsync(db, key) >= 0;
             });
@@ -306,11 +309,28 @@ public sealed class ConversationService(
     public async ValueTask<ConversationState?> StateAsync(string key, CancellationToken cancel) =>
         (await StoredAsync(key, cancel)).State is { } json ? JsonSerializer.Deserialize<ConversationState>(json, Json) : null;
 
+    /// <summary>Outside a turn: from the cache, or read (always read on a shared database: another host may have written).</summary>
     private async ValueTask<Stored> StoredAsync(string key, CancellationToken cancel) =>
-        _cache.TryGetValue(key, out var cached) && clock.GetUtcNow().UtcDateTime - cached.At < CacheLifetime ? cached : await LoadAsync(key, cancel);
+        Cached(key) ?? Opened(await store.LoadAsync(key, cancel));
 
+    /// <summary>In a turn: from the cache, or read under the held lock (on PostgreSQL in the transaction the turn writes in).</summary>
+    private async ValueTask<Stored> StoredAsync(HeldConversation held, string key, CancellationToken cancel) =>
+        Cached(key) ?? Opened(await held.LoadAsync(cancel));
+
+    private Stored? Cached(string key) =>
+        _cache.TryGetValue(key, out var cached) && clock.GetUtcNow().UtcDateTime - cached.At < CacheLifetime ? cached : null;
+
+    /// <summary>
+    /// Not on a shared database: a cached state or access generation would be trusted after another host changed it (a turn
+    /// would run on a step the person has left; a token /exit ended on that host would still read here). The read it saves is
+    /// one primary-key look-up in the transaction the turn holds anyway.
+    /// </summary>
     private void Cache(string key, Stored stored)
     {
+        if (locks.Shared)
+        {
+            return;
+        }
         if (_cache.Count >= CacheLimit)
         {
             _cache.Clear();
@@ -367,20 +387,20 @@ public sealed class ConversationService(
         }
     }
 
-    private async Task<Stored> LoadAsync(string key, CancellationToken cancel)
+    private Stored Opened(StoredConversation stored)
     {
-        var (conversation, address) = await store.LoadAsync(key, cancel);
+        var (conversation, address) = stored;
         return new Stored(conversation is null ? null : secrets.OpenJson(conversation.State), conversation?.Channel,
             address is null ? null : secrets.Open(address), clock.GetUtcNow().UtcDateTime, conversation?.Generation ?? 0);
     }
 
     /// <summary>/forget: nothing of the conversation stays but the update's id, so a re-delivered /forget stays handled; a block ends.</summary>
     /// <returns>False when the update was handled before: nothing was erased again.</returns>
-    private async Task<bool> EraseAsync(TurnRecord turn, string? inboundId)
+    private async Task<bool> EraseAsync(HeldConversation held, TurnRecord turn, string? inboundId)
     {
         var (key, recorded) = (turn.Key, false);
         var repeated = false;
-        await writer.WriteAsync(async db =>
+        await held.WriteAsync(async db =>
         {
             (recorded, repeated) = (false, false);
             if (inboundId is not null && !await InboundSeen.RecordAsync(db, inboundId, turn.At))
@@ -483,21 +503,3 @@ public interface ITurnRecorder
 /// <param name="From">The step before the turn.</param>
 /// <param name="To">The step after it.</param>
 public sealed record TurnRecord(string Key, string Channel, Step From, Step To, TurnResult Result, DateTime At);
-
-/// <summary>Serialises the turns of one conversation; different conversations run in parallel.</summary>
-public sealed class ConversationLocks
-{
-    private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
-
-    public async Task<IDisposable> EnterAsync(string key, CancellationToken cancel)
-    {
-        var stripe = _stripes[(uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_stripes.Length];
-        await stripe.WaitAsync(cancel);
-        return new Release(stripe);
-    }
-
-    private sealed class Release(SemaphoreSlim stripe) : IDisposable
-    {
-        public void Dispose() => stripe.Release();
-    }
-}

@@ -64,6 +64,12 @@ foreach (var setting in args.Select((a, i) => a == "--host-setting" && i + 1 < a
 }
 await using (var host = await HostProcess.StartAsync(settings: hostSettings))
 {
+    // --idle-sockets N: N web chat users hold their streams open, idle, through every run on this host (issue 17).
+    var idle = Option("--idle-sockets") is { } n ? await WebChatPath.HoldIdleSocketsAsync(host.Http, int.Parse(n, CultureInfo.InvariantCulture)) : [];
+    if (idle.Count > 0)
+    {
+        Console.WriteLine($"{idle.Count} idle web chat sockets held open during the runs");
+    }
     foreach (var concurrency in levels)
     {
         if (paths.Contains("webchat"))

@@ -63,6 +63,43 @@ public static class WebChatPath
         await ReadAsync(http, session, CancellationToken.None);
     }
 
+    /// <summary>
+    /// People who opened the web chat and read nothing more: each holds its conversation's stream open (keep-alives only),
+    /// to show what idle sockets cost the turns of everyone else.
+    /// </summary>
+    public static async Task<List<System.Net.WebSockets.ClientWebSocket>> HoldIdleSocketsAsync(HttpClient http, int count)
+    {
+        var sockets = new List<System.Net.WebSockets.ClientWebSocket>();
+        for (var i = 0; i < count; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v3/directline/conversations");
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            var socket = new System.Net.WebSockets.ClientWebSocket();
+            await socket.ConnectAsync(new Uri(body.GetProperty("streamUrl").GetString()!), CancellationToken.None);
+            _ = DrainAsync(socket);
+            sockets.Add(socket);
+        }
+        return sockets;
+
+        static async Task DrainAsync(System.Net.WebSockets.ClientWebSocket socket)
+        {
+            var buffer = new byte[16 * 1024];
+            try
+            {
+                while (socket.State == System.Net.WebSockets.WebSocketState.Open)
+                {
+                    await socket.ReceiveAsync(buffer, CancellationToken.None);
+                }
+            }
+            catch (System.Net.WebSockets.WebSocketException)
+            {
+                // closed by the host at the end of the run
+            }
+        }
+    }
+
     private sealed record Session(string Id, string Token)
     {
         public string Watermark { get; set; } = "0";

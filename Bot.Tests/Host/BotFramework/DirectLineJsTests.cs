@@ -42,13 +42,29 @@ public class DirectLineJsTests
     public async Task Directlinejs_walks_a_conversation_and_gets_its_messages_echoed(string mode)
     {
         var folder = ScriptFolder();
-        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "botframework-directlinejs")),
-            "run `npm ci` in Bot.Tests/DirectLineJs (scripts/test.sh does)");
         await using var host = await HostProcess.StartAsync();
         var generated = await GenerateTokenAsync(host);
         string[] titles = [Button("continue"), Button("safe"), Button("self")];
-        var start = new ProcessStartInfo("node", ["--experimental-websocket", Path.Combine(folder, "walk.js"),
-            new Uri(host.BaseAddress, "v3/directline").ToString(), generated.GetProperty("token").GetString()!, mode, .. titles])
+        var result = await NodeAsync(folder, "walk.js",
+            [new Uri(host.BaseAddress, "v3/directline").ToString(), generated.GetProperty("token").GetString()!, mode, .. titles]);
+        Assert.Equal(generated.GetProperty("conversationId").GetString(), result.GetProperty("conversationId").GetString());
+        Assert.Equal(En.Text("age.ask"), result.GetProperty("prompt").GetString());
+        Assert.Equal(3, result.GetProperty("echoes").GetInt32());
+        // Over the WebSocket nothing is polled; with polling no socket is opened.
+        var (gets, sockets) = (result.GetProperty("gets").GetInt32(), result.GetProperty("sockets").GetInt32());
+        Assert.True(mode == "websocket" ? gets == 0 && sockets >= 1 : gets > 0 && sockets == 0, $"{gets} GETs of activities, {sockets} sockets");
+        // The greeting came once: opening the generated conversation did not start it again.
+        Assert.Single(result.GetProperty("texts").EnumerateArray(), t => t.GetString() == En.Text("privacy.ask"));
+        // Echoes live in memory only; the host's log carries none of the pressed titles.
+        Assert.DoesNotContain(Button("self"), host.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs one of the scripts with Node and returns the JSON line it prints last.</summary>
+    private static async Task<JsonElement> NodeAsync(string folder, string script, string[] arguments)
+    {
+        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "botframework-directlinejs")),
+            "run `npm ci` in Bot.Tests/DirectLineJs (scripts/test.sh does)");
+        var start = new ProcessStartInfo("node", ["--experimental-websocket", Path.Combine(folder, script), .. arguments])
         {
             WorkingDirectory = folder,
             RedirectStandardOutput = true,
@@ -60,18 +76,23 @@ public class DirectLineJsTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await node.WaitForExitAsync(timeout.Token);
         Assert.True(node.ExitCode == 0, await errors + await output);
+        return JsonDocument.Parse((await output).Trim().Split('\n')[^1]).RootElement;
+    }
 
-        var result = JsonDocument.Parse((await output).Trim().Split('\n')[^1]).RootElement;
-        Assert.Equal(generated.GetProperty("conversationId").GetString(), result.GetProperty("conversationId").GetString());
-        Assert.Equal(En.Text("age.ask"), result.GetProperty("prompt").GetString());
-        Assert.Equal(3, result.GetProperty("echoes").GetInt32());
-        // Over the WebSocket nothing is polled; with polling no socket is opened.
-        var (gets, sockets) = (result.GetProperty("gets").GetInt32(), result.GetProperty("sockets").GetInt32());
-        Assert.True(mode == "websocket" ? gets == 0 && sockets >= 1 : gets > 0 && sockets == 0, $"{gets} GETs of activities, {sockets} sockets");
-        // The greeting came once: opening the generated conversation did not start it again.
-        Assert.Single(result.GetProperty("texts").EnumerateArray(), t => t.GetString() == En.Text("privacy.ask"));
-        // Echoes live in memory only; the host's log carries none of the pressed titles.
-        Assert.DoesNotContain(Button("self"), host.Output, StringComparison.Ordinal);
+    [Fact]
+    public async Task With_directlinejs_a_second_client_on_the_conversation_closes_the_first_socket_and_exit_closes_its_own()
+    {
+        await using var host = await HostProcess.StartAsync();
+        var generated = await GenerateTokenAsync(host);
+        var result = await NodeAsync(ScriptFolder(), "sockets.js",
+            [new Uri(host.BaseAddress, "v3/directline").ToString(), generated.GetProperty("token").GetString()!]);
+
+        // 1008 (policy violation) with Direct Line's reason; nothing else closed before the client's own /exit.
+        var closes = result.GetProperty("closes").EnumerateArray()
+            .Select(c => (c.GetProperty("socket").GetInt32(), c.GetProperty("code").GetInt32(), c.GetProperty("reason").GetString())).ToList();
+        Assert.Equal([(1, 1008, "collision"), (2, 1008, "revoked")], closes);
+        Assert.Equal(2, result.GetProperty("opened").GetInt32());
+        Assert.True(result.GetProperty("secondGot").GetInt32() > 0);
     }
 
     [Fact]
