@@ -30,15 +30,7 @@ public static class OperatorLanguage
     }
 
     /// <summary>The first of <paramref name="languages"/> the browser asks for, by its q-values; Kazakh when it asks for none of them.</summary>
-    public static string FromBrowser(HttpRequest request, IReadOnlyList<string> languages)
-    {
-        var wanted = request.GetTypedHeaders().AcceptLanguage
-            .Where(l => l.Quality is not 0)
-            .OrderByDescending(l => l.Quality ?? 1)
-            .Select(l => l.Value.Value?.Split('-')[0].ToLowerInvariant())
-            .FirstOrDefault(code => code is not null && languages.Contains(code));
-        return wanted ?? BotContent.Original;
-    }
+    public static string FromBrowser(HttpRequest request, IReadOnlyList<string> languages) => BrowserLanguage.Of(request, languages) ?? BotContent.Original;
 
     public static LanguagePack Pack(this BotContent content, HttpContext http) => content[Of(http)];
 

@@ -40,6 +40,9 @@ public class WebChatBrowserTests
     [InlineData("en")]
     [InlineData("ru")]
     [InlineData("kk")]
+    [InlineData("uz")]   // issue 15: the new languages too, the exit button in each
+    [InlineData("ky")]
+    [InlineData("tg")]
     public async Task A_person_walks_from_the_greeting_to_the_rights_card_and_leaves_by_quick_exit(string language)
     {
         var pack = TestContent.Content[language];

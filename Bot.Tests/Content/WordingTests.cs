@@ -39,6 +39,30 @@ public class WordingTests
             Person: @"\bperson\b",
             Bureaucratic: [@"\bincluding\b"],
             OutsiderGainOrForce: ["not your parent or guardian", "not your parents or guardians", "stranger", "money", "made to", "make you", "makes you", "force"]),
+        // Uzbek (Latin): siz / sen. "-siz" alone is also "without" (joysiz, ota-onasiz), so only its verb forms count.
+        ["uz"] = new(
+            Negative: [@"\w*ma(y|s|di|gan)\w*mi\?$", @"\bemasmi\?$", @"\byoʻqmi\?$"],
+            AdultAddress: [@"\bsiz(ga|ni|ning|dan|da|lar)?\b", @"\w+ngiz\w*", @"\w+(yapsiz|yapsizmi|aysizmi|olasizmi)\b"],
+            ChildAddress: [@"\b(sen|senga|seni|sening|sendan|senda)\b", @"\w+sanmi\?"],
+            Person: @"\b(odam|kishi)",
+            Bureaucratic: ["shu jumladan"],
+            OutsiderGainOrForce: ["ota-onang yoki vasiying", "begona", "pul", "foyda", "majbur", "kuch", "ishlat"]),
+        // Kyrgyz: сиз / сен; "-сыз" alone is also "without" (жайсыз, ата-энесиз): only a question's verb counts.
+        ["ky"] = new(
+            Negative: [@"(ба|бе|бо|бө|па|пе|по|пө)й(сыз|сиз|суз|сүз|сың|сиң|суң|сүң)?(бы|би|бу|бү|пы|пи|пу|пү)\?$", @"\bэмеспи\?$", @"\bжокпу\?$"],
+            AdultAddress: [@"\bсиз\w*", @"\w+(ңыз|ңиз|ңуз|ңүз)\w*", @"\w+й(сыз|сиз|суз|сүз)(бы|би|бу|бү)\?"],
+            ChildAddress: [@"\b(сен|сага|сени|сенин|сенден|сенде)\b", @"(сың|сиң|суң|сүң)(бы|би|бу|бү)?\?"],
+            Person: "(адам|киши)",
+            Bureaucratic: ["анын ичинде"],
+            OutsiderGainOrForce: ["ата-энең же камкорчуң эмес", "бөтөн", "бейтааныш", "акча", "пайда", "мажбур", "күч", "иштет"]),
+        // Tajik: шумо / ту. A negative verb inside a "ки" clause ("pretend not to know") is not a negative question: only the main one.
+        ["tg"] = new(
+            Negative: [@"^[^,«]*\bна(ме)?\w{3,}(ед|ад|анд|ӣ|ам|ем)\?$", @"^[^,]*\bнест\?$"],
+            AdultAddress: [@"\bшумо\w*", @"\w+(атон|ятон|этон|итон|утон|отон)\b", @"\w+ед\b"],
+            ChildAddress: [@"\b(ту|туро)\b"],
+            Person: "(шахс|одам|кас)",
+            Bureaucratic: ["аз ҷумла"],
+            OutsiderGainOrForce: ["падару модар ё васии ту", "бегона", "пул", "фоида", "маҷбур", "зӯр", "кор мефармо", "кор фармо"]),
     };
 
     // Signs about the child themself, not about what an adult does to them: no adult to name.
@@ -64,14 +88,14 @@ public class WordingTests
     private static string[] Matching(IEnumerable<(string Where, string Text)> texts, IEnumerable<string> patterns, RegexOptions options = RegexOptions.IgnoreCase) =>
         texts.Where(t => patterns.Any(p => Regex.IsMatch(t.Text, p, options))).Select(t => $"{t.Where}: {t.Text}").ToArray();
 
-    [Theory, InlineData("kk"), InlineData("ru"), InlineData("en")]
+    [Theory, InlineData("kk"), InlineData("ru"), InlineData("en"), InlineData("uz"), InlineData("ky"), InlineData("tg")]
     public void Every_item_a_child_can_be_asked_has_a_child_phrasing(string code)
     {
         var missing = Content[code].Indicators.Values.Where(i => i.Child is null && !AdultsOnly.Contains(i.Id)).Select(i => i.Id);
         Assert.Empty(missing);
     }
 
-    [Theory, InlineData("kk"), InlineData("ru"), InlineData("en")]
+    [Theory, InlineData("kk"), InlineData("ru"), InlineData("en"), InlineData("uz"), InlineData("ky"), InlineData("tg")]
     public void A_childs_sign_names_an_adult_outside_the_family_the_money_or_the_force(string code)
     {
         // So that an ordinary parent who keeps a teenager's passport or checks their phone never matches.
@@ -83,7 +107,7 @@ public class WordingTests
         Assert.Empty(plain);
     }
 
-    [Theory, InlineData("kk"), InlineData("ru"), InlineData("en")]
+    [Theory, InlineData("kk"), InlineData("ru"), InlineData("en"), InlineData("uz"), InlineData("ky"), InlineData("tg")]
     public void A_child_is_addressed_as_sen_and_an_adult_as_siz(string code)
     {
         var pack = Content[code];
@@ -91,7 +115,7 @@ public class WordingTests
         Assert.Empty(Matching(AdultTexts(pack), ByLanguage[code].ChildAddress));
     }
 
-    [Theory, InlineData("kk"), InlineData("ru"), InlineData("en")]
+    [Theory, InlineData("kk"), InlineData("ru"), InlineData("en"), InlineData("uz"), InlineData("ky"), InlineData("tg")]
     public void No_question_is_negative_or_bureaucratic(string code)
     {
         var pack = Content[code];
@@ -100,11 +124,11 @@ public class WordingTests
         Assert.Empty(Matching(AllQuestions(pack), ByLanguage[code].Bureaucratic));
     }
 
-    [Theory, InlineData("kk"), InlineData("ru"), InlineData("en")]
+    [Theory, InlineData("kk"), InlineData("ru"), InlineData("en"), InlineData("uz"), InlineData("ky"), InlineData("tg")]
     public void A_witness_is_asked_about_the_person(string code) =>
         Assert.Empty(Content[code].Indicators.Values.Where(i => !Regex.IsMatch(i.Witness, ByLanguage[code].Person, RegexOptions.IgnoreCase)).Select(i => $"{i.Id}: {i.Witness}"));
 
-    [Theory, InlineData("kk"), InlineData("ru")]
+    [Theory, InlineData("kk"), InlineData("ru"), InlineData("uz"), InlineData("ky"), InlineData("tg")]
     public async Task A_child_is_addressed_as_sen_on_every_screen_after_giving_their_age(string code)
     {
         var chat = new Bot.Tests.Dialogs.Chat(code);
@@ -141,5 +165,31 @@ public class WordingTests
         Assert.Contains(ByLanguage["en"].Negative, p => Regex.IsMatch("Are you unable to leave the place where you work?", p));
         Assert.Matches(ByLanguage["ru"].AdultAddress[0], "Некоторые ваши ответы показывают, что вам может быть нужна помощь.");
         Assert.DoesNotContain(kk.OutsiderGainOrForce, m => "Біреу телефоныңды алып қоя ма немесе хабарламаларыңды оқи ма?".Contains(m, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_rules_of_uz_ky_and_tg_catch_what_they_are_for()
+    {
+        var (uz, ky, tg) = (ByLanguage["uz"], ByLanguage["ky"], ByLanguage["tg"]);
+        Assert.Matches(uz.Negative[0], "Ishlayotgan joyingizdan keta olmaysizmi?");
+        Assert.Matches(uz.Negative[0], "Sizga ish haqi bermadimi?");
+        Assert.DoesNotMatch(uz.Negative[0], "Kimdir sizga buyurdimi?");
+        Assert.Matches(uz.AdultAddress[1], "Pasportingiz kimda?");
+        Assert.Matches(uz.AdultAddress[2], "Siz qoʻrqyapsizmi?");
+        Assert.DoesNotMatch(uz.AdultAddress[2], "Sen ota-onasiz yoki vasiysiz yuribsanmi?");
+        Assert.Matches(uz.ChildAddress[1], "Sen hozir qoʻrqyapsanmi?");
+        Assert.Matches(ky.Negative[0], "Иштеген жериңизден кете албайсызбы?");
+        Assert.DoesNotMatch(ky.Negative[0], "Бирөө сизди сабадыбы?");
+        Assert.Matches(ky.AdultAddress[1], "Паспортуңуз кимде?");
+        Assert.Matches(ky.AdultAddress[2], "Сиз ушул жерде иштейсизби?");
+        Assert.DoesNotMatch(ky.AdultAddress[2], "Сен ата-энесиз же камкорчусуз жүрөсүңбү?");
+        Assert.Matches(ky.ChildAddress[1], "Сен ушул жерде иштейсиңби?");
+        Assert.Matches(tg.Negative[0], "Оё шумо аз ҷои коратон рафта наметавонед?");
+        Assert.Matches(tg.Negative[0], "Оё ба шумо музд надоданд?");
+        Assert.DoesNotMatch(tg.Negative[0], "Оё ин шахс кӯшиш мекунад, ки гӯё ҳамроҳонашро намешиносад?");
+        Assert.Matches(tg.AdultAddress[1], "Шиносномаатон дар куҷост?");
+        Assert.Matches(tg.AdultAddress[2], "Оё шумо дар ин ҷо кор мекунед?");
+        Assert.Matches(tg.ChildAddress[0], "Оё касе туро маҷбур мекунад?");
+        Assert.Contains(tg.OutsiderGainOrForce, m => "Оё туро бе пардохти музд кор мефармоянд?".Contains(m, StringComparison.Ordinal));
     }
 }

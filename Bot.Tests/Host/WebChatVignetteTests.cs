@@ -3,7 +3,7 @@ using Bot.Tests.Dialogs;
 
 namespace Bot.Tests.Host;
 
-/// <summary>Issue 11, item 8: a few personas of the vignette suite through the web chat API of a real host, as a phone would send them.</summary>
+/// <summary>Issue 11, item 8: a few personas of the vignette suite (one in each language) through the web chat API of a real host, as a phone would send them.</summary>
 public class WebChatVignetteTests
 {
     [Fact]
@@ -16,6 +16,8 @@ public class WebChatVignetteTests
             ("Kazakh woman abroad, someone takes the money from clients", "ru"),
             ("Witness at a border post: a group, one speaks for all", "en"),
             (Vignettes.All.First(p => p.FalseAlarm && p.Age == "under18").Name, "uz"),
+            ("Migrant without papers, afraid of the police, at a station", "ky"),
+            ("Migrant on a farm far away, debt keeps growing", "tg"),
         };
         foreach (var (name, language) in walks)
         {

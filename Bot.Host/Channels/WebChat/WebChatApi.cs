@@ -112,8 +112,8 @@ public static partial class WebChatApi
     }
 
     /// <summary>
-    /// /start in the locale of Direct Line's conversationStartProperties, else the browser's Accept-Language; from our own page
-    /// (its channelData) with the page's buttons named.
+    /// /start in the locale of Direct Line's conversationStartProperties, else the first of our languages the browser's
+    /// Accept-Language asks for; from our own page (its channelData) with the page's buttons named.
     /// </summary>
     private static async Task<UserTurn> StartTurnAsync(HttpContext http)
     {
@@ -136,7 +136,7 @@ public static partial class WebChatApi
     }
 
     private static string? AcceptLanguage(HttpContext http) =>
-        http.Request.GetTypedHeaders().AcceptLanguage.OrderByDescending(l => l.Quality ?? 1).FirstOrDefault()?.Value.Value;
+        BrowserLanguage.Of(http.Request, http.RequestServices.GetRequiredService<BotContent>().LanguageCodes);
 
     /// <summary>Our own page marks what it sends: its header has the quick-exit and erase buttons.</summary>
     private static bool HasExitButton(Activity activity) =>

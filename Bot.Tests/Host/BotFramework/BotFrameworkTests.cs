@@ -15,7 +15,7 @@ public class BotFrameworkTests
     private static string Button(string key) => En.Text("button." + key);
 
     /// <summary>A channel (as Azure Bot Service would be) talking to the host.</summary>
-    internal sealed class Channel(HostProcess host, BotFrameworkStandIn standIn, string channelId = "test")
+    internal sealed class Channel(HostProcess host, BotFrameworkStandIn standIn, string channelId = "test", string locale = "en-US")
     {
         private int _sequence;
         public string ConversationId { get; } = "conv-" + Guid.NewGuid().ToString("N");
@@ -34,7 +34,7 @@ public class BotFrameworkTests
                 ["from"] = new { id = "user-1", name = "User" },
                 ["recipient"] = new { id = "bot-1", name = "Bot" },
                 ["conversation"] = new { id = ConversationId },
-                ["locale"] = "en-US",
+                ["locale"] = locale,
             };
             foreach (var property in JsonSerializer.SerializeToElement(extra ?? new { }).EnumerateObject())
             {
@@ -95,6 +95,26 @@ public class BotFrameworkTests
 
     private static BotDb Open(HostProcess host) =>
         new(new DbContextOptionsBuilder<BotDb>().UseSqlite($"Data Source={Path.Combine(host.DataPath, "bot.db")};Pooling=False").Options);
+
+    [Fact]
+    public async Task In_uzbek_kyrgyz_and_tajik_the_activitys_locale_picks_the_language_and_the_walk_reaches_the_queue()
+    {
+        await using var standIn = await BotFrameworkStandIn.StartAsync();
+        await using var host = await HostProcess.StartAsync(settings: standIn.HostSettings());
+        foreach (var (locale, language) in new[] { ("uz-UZ", "uz"), ("ky-KG", "ky"), ("tg-TJ", "tg") })
+        {
+            var pack = TestContent.Content[language];
+            var channel = new Channel(host, standIn, locale: locale) { Token = standIn.Token() };
+            await channel.JoinAsync();
+            foreach (var key in new[] { "continue", "safe", "self", "adult", "in-kazakhstan", "stop", "talk", "woman", "hotline", "agree" })
+            {
+                await channel.PressAsync(pack.Text("button." + key));
+            }
+            Assert.Equal(pack.Text("waiting.ask"), channel.LastPrompt.GetProperty("text").GetString());
+        }
+        await using var db = Open(host);
+        Assert.Equal(["ky", "tg", "uz"], (await db.Tickets.Select(t => t.Language).ToListAsync()).Order().ToArray());
+    }
 
     [Fact]
     public async Task An_operators_message_reaches_the_bot_framework_under_the_operators_name_and_role()

@@ -361,6 +361,22 @@ public class TelegramTests
             && c != sent);   // the bot's own lines carry no name
     }
 
+    [Fact]
+    public async Task In_uzbek_kyrgyz_and_tajik_telegrams_language_code_picks_the_language_and_the_walk_reaches_the_queue()
+    {
+        await using var api = await FakeBotApi.StartAsync();
+        await using var host = await HostProcess.StartAsync(settings: Settings(api));
+        var chat = 550001L;
+        foreach (var language in new[] { "uz", "ky", "tg" })
+        {
+            var user = new TelegramUser(api, chat++, language);
+            await ReferByTapsAsync(user);
+            Assert.Equal(user.Pack.Text("waiting.ask"), TelegramUser.Text(user.LastPrompt));
+        }
+        await using var db = Open(host);
+        Assert.Equal(["ky", "tg", "uz"], (await db.Tickets.Select(t => t.Language).ToListAsync()).Order().ToArray());
+    }
+
     private static async Task ReferByTapsAsync(TelegramUser user)
     {
         await user.SayAsync("/start");
