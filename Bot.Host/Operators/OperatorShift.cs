@@ -6,7 +6,8 @@ namespace Bot.Host.Operators;
 /// <summary>
 /// Who is on shift, and which persons' languages they read: an operator counts from their last request to the API (an open
 /// console asks at least every 25 s, its long poll) for <see cref="Window"/>, and not at all once they sign out. Kept in
-/// memory: one host per database, and a restart forgets nobody for longer than their console's next request.
+/// memory, per host: a restart forgets nobody for longer than their console's next request, but with several hosts each counts
+/// only the operators whose consoles it serves (the README's "not yet with several hosts").
 /// </summary>
 public sealed class OperatorShift(TimeProvider clock)
 {
