@@ -296,6 +296,14 @@ public sealed class OutboxDispatcher(
         }
     }
 
+    private string? LatestAddress(string key)
+    {
+        lock (_gate)
+        {
+            return _draining.TryGetValue(key, out var drain) ? drain.Address : null;
+        }
+    }
+
     /// <summary>
     /// Several hosts: each row goes out in a transaction of its own that holds the conversation's oldest pending row
     /// (`FOR UPDATE SKIP LOCKED`), marked delivered in the same commit. A host that finds that row held by another leaves the
@@ -323,7 +331,8 @@ public sealed class OutboxDispatcher(
                 return true;   // nothing pending, another host is sending it (and what follows), or nowhere to send it (forgotten)
             }
             previous = row.Id;
-            if (!await SendPendingAsync(key, knownAddress, [row], apply => apply(db), () => db, CancellationToken.None))
+            // The latest turn's address, not the one this drain began with: a turn committed meanwhile replies to its own activity.
+            if (!await SendPendingAsync(key, LatestAddress(key) ?? knownAddress, [row], apply => apply(db), () => db, CancellationToken.None))
             {
                 await transaction.CommitAsync();   // the failed attempt's count and its next time
                 return false;
