@@ -19,13 +19,25 @@ public sealed class BlockedConversation
 
 /// <summary>
 /// The blocked keys and when each block ends, held in memory for <see cref="FloodGuard"/> (checked on every turn) and loaded
-/// from the database at start; the database row is the truth, written with the operator's audited action.
+/// from the database at start; the database row is the truth, written with the operator's audited action. Every host of the
+/// database hears of a block or its end (<see cref="HostSignals"/>) and reads that row again.
 /// </summary>
-public sealed class BlockedConversations(IServiceScopeFactory scopes, TimeProvider clock) : IHostedService
+public sealed class BlockedConversations : IHostedService
 {
     public static readonly TimeSpan DefaultLength = TimeSpan.FromHours(24);
+    private const string Signal = "blocked";
 
     private readonly ConcurrentDictionary<string, DateTime> _until = new(StringComparer.Ordinal);
+    private readonly IServiceScopeFactory _scopes;
+    private readonly TimeProvider _clock;
+    private readonly HostSignals _signals;
+    private readonly ILogger<BlockedConversations> _log;
+
+    public BlockedConversations(IServiceScopeFactory scopes, TimeProvider clock, HostSignals signals, ILogger<BlockedConversations> log)
+    {
+        (_scopes, _clock, _signals, _log) = (scopes, clock, signals, log);
+        signals.On(Signal, key => _ = ReadAsync(key), missed: () => _ = ReadAsync(key: null));
+    }
 
     public bool Contains(string key)
     {
@@ -33,7 +45,7 @@ public sealed class BlockedConversations(IServiceScopeFactory scopes, TimeProvid
         {
             return false;
         }
-        if (clock.GetUtcNow().UtcDateTime < until)
+        if (_clock.GetUtcNow().UtcDateTime < until)
         {
             return true;
         }
@@ -42,19 +54,47 @@ public sealed class BlockedConversations(IServiceScopeFactory scopes, TimeProvid
     }
 
     /// <summary>Call once the row is committed.</summary>
-    public void Set(string key, DateTime until) => _until[key] = until;
+    public void Set(string key, DateTime until)
+    {
+        _until[key] = until;
+        _signals.Raise(Signal, key);
+    }
 
     /// <summary>Lifted, or forgotten: call once the row's deletion is committed.</summary>
-    public void Remove(string key) => _until.TryRemove(key, out _);
-
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public void Remove(string key)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var block in await scope.ServiceProvider.GetRequiredService<BotDb>().BlockedConversations.AsNoTracking()
-                     .Where(b => b.ExpiresAt > now).Select(b => new { b.Key, b.ExpiresAt }).ToListAsync(cancellationToken))
+        _until.TryRemove(key, out _);
+        _signals.Raise(Signal, key);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => LoadAsync(key: null, cancellationToken);
+
+    /// <summary>The rows as they are now: of one conversation, or all (after signals may have been missed).</summary>
+    private async Task ReadAsync(string? key)
+    {
+        try
         {
-            Set(block.Key, block.ExpiresAt);
+            await LoadAsync(key, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            _log.LogError("Reading blocks again after another host's change failed: {Error}", e.GetType().Name);
+        }
+    }
+
+    private async Task LoadAsync(string? key, CancellationToken cancel)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var now = _clock.GetUtcNow().UtcDateTime;
+        var rows = scope.ServiceProvider.GetRequiredService<BotDb>().BlockedConversations.AsNoTracking().Where(b => b.ExpiresAt > now);
+        var active = await (key is null ? rows : rows.Where(b => b.Key == key)).Select(b => new { b.Key, b.ExpiresAt }).ToListAsync(cancel);
+        foreach (var ended in _until.Keys.Where(k => (key is null || k == key) && !active.Exists(b => b.Key == k)))
+        {
+            _until.TryRemove(ended, out _);   // lifted or forgotten on another host
+        }
+        foreach (var block in active)
+        {
+            _until[block.Key] = block.ExpiresAt;
         }
     }
 

@@ -170,7 +170,10 @@ public sealed class ConversationService(
             {
                 outbox.Notify(key, replyAddress ?? address ?? stored.Address, replies);   // committed, their ids set: sent without reading them back
             }
-            TellReplyObservers(key);
+            else
+            {
+                TellReplyObservers(key);
+            }
         }
         if (log.IsEnabled(LogLevel.Debug))   // the pseudonym is an HMAC: not computed for a line nobody reads
         {
@@ -233,7 +236,10 @@ public sealed class ConversationService(
             {
                 outbox.Notify(key, stored.Address, committed.Replies);
             }
-            TellReplyObservers(key);
+            else
+            {
+                TellReplyObservers(key);
+            }
         }
         return committed.Result;
     }
@@ -475,7 +481,7 @@ public sealed class FloodGuard(IConfiguration configuration, TimeProvider clock,
     public void Dispose() => _limiter.Dispose();
 }
 
-/// <summary>Told once replies of a conversation are committed: clients that read them (the web chat's stream) can fetch them now.</summary>
+/// <summary>Told once replies of a conversation that reads them (not pushed: the web chat) are committed: its stream can fetch them now.</summary>
 public interface IReplyObserver
 {
     void Committed(string conversationKey);

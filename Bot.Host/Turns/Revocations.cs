@@ -1,14 +1,31 @@
+using Bot.Host.Storage;
+
 namespace Bot.Host.Turns;
 
 /// <summary>
 /// The one hook for "this conversation's access has ended": /exit, /forget and an operator's block raise it once the change is
 /// committed. Whatever holds a conversation open for a client (a web chat stream, a long poll) watches it and closes at once,
-/// so whoever copied the token from the phone sees nothing after the person left.
+/// so whoever copied the token from the phone sees nothing after the person left. Every host of the database hears it
+/// (<see cref="HostSignals"/>): the copied token's stream may be open on another host.
 /// </summary>
 public sealed class Revocations
 {
+    private const string Signal = "revoked";
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<Action>> _watchers = new(StringComparer.Ordinal);
+    private readonly HostSignals _signals;
+
+    public Revocations(HostSignals signals)
+    {
+        _signals = signals;
+        signals.On(Signal, Ended, missed: () => Missed?.Invoke());
+    }
+
+    /// <summary>
+    /// This host may have missed revocations of other hosts (it lost its connection to the database's signals for a while):
+    /// whatever holds a conversation open must check its access again.
+    /// </summary>
+    public event Action? Missed;
 
     /// <summary>Calls <paramref name="revoked"/> (once, on the revoking thread: keep it short) when the conversation's access ends.</summary>
     /// <returns>Dispose to stop watching (the stream ended first).</returns>
@@ -40,7 +57,9 @@ public sealed class Revocations
         return new Both(watch, source);
     }
 
-    internal void Revoke(string conversationKey)
+    internal void Revoke(string conversationKey) => _signals.Raise(Signal, conversationKey);
+
+    private void Ended(string conversationKey)
     {
         List<Action>? watchers;
         lock (_gate)

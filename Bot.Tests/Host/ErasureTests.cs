@@ -180,7 +180,8 @@ public class ErasureTests
     [Fact]
     public void A_revocation_reaches_its_conversations_watchers_once_and_no_other()
     {
-        var revocations = new Bot.Host.Turns.Revocations();
+        var revocations = new Bot.Host.Turns.Revocations(new Bot.Host.Storage.HostSignals(
+            new Bot.Host.Storage.StorageOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger<Bot.Host.Storage.HostSignals>.Instance));
         var (mine, other) = (0, 0);
         using var watch = revocations.Watch("a", () => mine++);
         using var otherWatch = revocations.Watch("b", () => other++);

@@ -23,6 +23,11 @@ public sealed class WebChatOptions
     public long EchoBudgetBytes { get; set; } = 8 * 1024 * 1024;
     /// <summary>Websites (scheme://host[:port]) whose embedded Microsoft Web Chat may call the Direct Line endpoints from the browser.</summary>
     public string[] AllowedOrigins { get; set; } = [];
+    /// <summary>
+    /// How often an idle stream sends Direct Line's keep-alive: below the proxy's idle timeout (nginx closes an idle proxied
+    /// connection after 60 s by default) and often enough for clients to notice a dead host.
+    /// </summary>
+    public TimeSpan StreamKeepAlive { get; set; } = TimeSpan.FromSeconds(20);
 }
 
 /// <summary>
@@ -39,7 +44,8 @@ public static partial class WebChatApi
 
     public static IHostApplicationBuilder AddWebChat(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WebChatOptions>().BindConfiguration("WebChat");
+        builder.Services.AddOptions<WebChatOptions>().BindConfiguration("WebChat")
+            .Validate(o => o.StreamKeepAlive > TimeSpan.Zero, "WebChat:StreamKeepAlive must be a time above zero, such as 00:00:20").ValidateOnStart();
         builder.Services.AddSingleton<FinalReplies>();
         builder.Services.AddSingleton<Tokens>();
         builder.Services.AddSingleton<Echoes>();
@@ -303,8 +309,8 @@ public static partial class WebChatApi
             var set = await feed.ReadAsync(id, watermark, http.RequestAborted);
             if (changed is not null && set.Activities.Count == 0)
             {
-                await changed;
-                if (!revoked.IsCancellationRequested)
+                var checkAccess = await changed;
+                if (!revoked.IsCancellationRequested && (!checkAccess || await tokens.AuthorizeAsync(http, id) is not null))
                 {
                     return TypedResults.Ok(await feed.ReadAsync(id, watermark, http.RequestAborted));
                 }

@@ -10,13 +10,12 @@ namespace Bot.Host.Channels.WebChat;
 /// <summary>
 /// Direct Line's stream: one WebSocket per conversation that carries ActivitySets (the same activities as GET, after the
 /// watermark it was opened with), the bot's typing and an empty keep-alive message now and then. Long polls wait here too.
-/// Memory per socket is a few small objects: no buffer is held while a socket waits.
+/// Memory per socket is a few small objects: no buffer is held while a socket waits. With several hosts, a reply committed on
+/// one wakes the conversation's socket or long poll on any other (<see cref="HostSignals"/>).
 /// </summary>
-public sealed class WebChatStreams(WebChatFeed feed, IHostApplicationLifetime lifetime, ILogger<WebChatStreams> log)
-    : BackgroundService, IReplyObserver
+public sealed class WebChatStreams : BackgroundService, IReplyObserver
 {
-    /// <summary>Often enough for proxies (nginx closes an idle proxied connection after 60 s by default) and for clients to notice a dead host.</summary>
-    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(20);
+    private const string Signal = "reply";
     /// <summary>A long poll with nothing new answers after this, below the usual proxy read timeout.</summary>
     public static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(25);
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(30);
@@ -24,7 +23,32 @@ public sealed class WebChatStreams(WebChatFeed feed, IHostApplicationLifetime li
     private static readonly ChannelAccount Bot = new("bot", "Bot", "bot");
 
     private readonly ConcurrentDictionary<string, OpenStream> _open = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, TaskCompletionSource> _polls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _polls = new(StringComparer.Ordinal);
+    private readonly WebChatFeed _feed;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<WebChatStreams> _log;
+    private readonly HostSignals _signals;
+    private readonly TimeSpan _keepAlive;
+    /// <summary>Several hosts: a signal from another host may be lost with its connection, so each keep-alive reads too.</summary>
+    private readonly bool _readOnKeepAlive;
+
+    public WebChatStreams(WebChatFeed feed, IHostApplicationLifetime lifetime, ILogger<WebChatStreams> log, HostSignals signals,
+        Revocations revocations, StorageOptions storage, Microsoft.Extensions.Options.IOptions<WebChatOptions> options)
+    {
+        (_feed, _lifetime, _log, _signals, _readOnKeepAlive) = (feed, lifetime, log, signals, storage.Shared);
+        _keepAlive = options.Value.StreamKeepAlive;
+        signals.On(Signal, Changed, missed: ChangedAll);
+        // Revocations raised while this host was not listening: every socket reconnects and every long poll answers, and
+        // each shows its token again, so a copied token of a conversation that ended meanwhile gets 401.
+        revocations.Missed += () =>
+        {
+            foreach (var stream in _open.Values)
+            {
+                stream.Close(Closing.Restarting);
+            }
+            AnswerPolls(checkAccess: true);
+        };
+    }
 
     /// <summary>Sockets open now.</summary>
     public int Count => _open.Count;
@@ -38,11 +62,32 @@ public sealed class WebChatStreams(WebChatFeed feed, IHostApplicationLifetime li
         }
         if (_polls.TryRemove(id, out var poll))
         {
-            poll.TrySetResult();
+            poll.TrySetResult(false);
         }
     }
 
-    void IReplyObserver.Committed(string conversationKey) => Changed(conversationKey);
+    private void ChangedAll()
+    {
+        foreach (var stream in _open.Values)
+        {
+            stream.Wake(changed: true);
+        }
+        AnswerPolls(checkAccess: false);
+    }
+
+    private void AnswerPolls(bool checkAccess)
+    {
+        foreach (var id in _polls.Keys)
+        {
+            if (_polls.TryRemove(id, out var poll))
+            {
+                poll.TrySetResult(checkAccess);
+            }
+        }
+    }
+
+    /// <summary>Replies committed, on this host or another: the conversation's socket or long poll, wherever it is, reads them.</summary>
+    void IReplyObserver.Committed(string conversationKey) => _signals.Raise(Signal, conversationKey);
 
     /// <summary>The bot is working on the person's message: Web Chat shows it typing. Over the socket only, never stored.</summary>
     public void Typing(string id)
@@ -54,19 +99,23 @@ public sealed class WebChatStreams(WebChatFeed feed, IHostApplicationLifetime li
     }
 
     /// <summary>Waits until something new arrives for the conversation, or the long poll's time is up; call before reading, so nothing is missed.</summary>
-    public Task WaitAsync(string id, CancellationToken cancel)
+    /// <returns>True when the caller must check the conversation's access again before it reads (a revocation may have been missed).</returns>
+    public Task<bool> WaitAsync(string id, CancellationToken cancel)
     {
-        var poll = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var poll = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (_polls.TryGetValue(id, out var earlier) && _polls.TryUpdate(id, poll, earlier))
         {
-            earlier.TrySetResult();   // one long poll per conversation: the older one answers now
+            earlier.TrySetResult(false);   // one long poll per conversation: the older one answers now
         }
         else
         {
             _polls[id] = poll;
         }
-        return poll.Task.WaitAsync(LongPoll, cancel).ContinueWith(_ => _polls.TryRemove(new(id, poll)), CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return poll.Task.WaitAsync(LongPoll, cancel).ContinueWith(done =>
+        {
+            _polls.TryRemove(new(id, poll));
+            return done.IsCompletedSuccessfully && done.Result;
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Runs one accepted socket until it closes. A newer socket of the same conversation closes this one ("collision").</summary>
@@ -81,7 +130,7 @@ public sealed class WebChatStreams(WebChatFeed feed, IHostApplicationLifetime li
         });
         using var revocation = revoked.Register(() => stream.Close(Closing.Revoked));
         using var gone = aborted.Register(() => stream.Close(Closing.Gone));
-        using var stopping = lifetime.ApplicationStopping.Register(() => stream.Close(Closing.Restarting));
+        using var stopping = _lifetime.ApplicationStopping.Register(() => stream.Close(Closing.Restarting));
         var receiving = ReceiveAsync(socket, stream);
         try
         {
@@ -89,7 +138,7 @@ public sealed class WebChatStreams(WebChatFeed feed, IHostApplicationLifetime li
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
-            log.LogDebug("Stream {ConversationKey} ended: {Reason}", Pseudonym.Of(id), e.GetType().Name);
+            _log.LogDebug("Stream {ConversationKey} ended: {Reason}", Pseudonym.Of(id), e.GetType().Name);
         }
         finally
         {
@@ -115,7 +164,7 @@ public sealed class WebChatStreams(WebChatFeed feed, IHostApplicationLifetime li
             {
                 var typing = stream.TakeTyping();
                 // Read on each change rather than handed the rows: the socket sends exactly what GET would, in the same order.
-                var set = changed ? await feed.ReadAsync(id, stream.Watermark, CancellationToken.None) : null;
+                var set = changed ? await _feed.ReadAsync(id, stream.Watermark, CancellationToken.None) : null;
                 var activities = Enumerable.Range(0, typing).Select(_ => TypingActivity(id)).Concat(set?.Activities ?? []).ToList();
                 if (activities.Count > 0)
                 {
@@ -177,17 +226,17 @@ public sealed class WebChatStreams(WebChatFeed feed, IHostApplicationLifetime li
         Conversation = new ConversationAccount(id),
     };
 
-    /// <summary>Wakes every socket once per <see cref="KeepAlive"/>: one timer for all of them.</summary>
+    /// <summary>Wakes every socket once per keep-alive period: one timer for all of them.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(KeepAlive);
+        using var timer = new PeriodicTimer(_keepAlive);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 foreach (var stream in _open.Values)
                 {
-                    stream.Wake(keepAlive: true);
+                    stream.Wake(changed: _readOnKeepAlive, keepAlive: true);
                 }
             }
         }

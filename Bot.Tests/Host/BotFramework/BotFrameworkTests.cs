@@ -18,6 +18,8 @@ public class BotFrameworkTests
     internal sealed class Channel(HostProcess host, BotFrameworkStandIn standIn, string channelId = "test", string locale = "en-US")
     {
         private int _sequence;
+        /// <summary>The host the channel posts to (a balancer may pick either of two).</summary>
+        public HostProcess Host { get; set; } = host;
         public string ConversationId { get; } = "conv-" + Guid.NewGuid().ToString("N");
         public string? Token { get; set; }
         public JsonElement LastPrompt { get; private set; }
@@ -53,7 +55,7 @@ public class BotFrameworkTests
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
             }
-            return await host.Http.SendAsync(request);
+            return await Host.Http.SendAsync(request);
         }
 
         /// <summary>Posts, expects 200, and waits for the turn's prompt (the reply that carries options) at the Connector.</summary>

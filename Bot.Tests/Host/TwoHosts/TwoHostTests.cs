@@ -19,7 +19,7 @@ public class TwoHostTests(ITestOutputHelper output)
     private static readonly string[] Path = ["continue", "safe", "self", "adult", "in-kazakhstan", "stop", "talk", "woman", "hotline", "agree"];
 
     /// <summary>Two hosts on one fresh PostgreSQL database with one key folder (Data Protection and the pseudonym key).</summary>
-    private static async Task<(HostProcess A, HostProcess B)> StartTwoAsync(Dictionary<string, string>? more = null)
+    internal static async Task<(HostProcess A, HostProcess B)> StartTwoAsync(Dictionary<string, string>? more = null)
     {
         var settings = TestStorage.Settings(StorageProvider.PostgreSql, new Dictionary<string, string>
         {
