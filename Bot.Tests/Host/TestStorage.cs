@@ -22,10 +22,17 @@ public static class TestStorage
             : new StorageOptions { Provider = provider, DataPath = dataPath, ConnectionString = NewPostgreSqlDatabase() };
     }
 
-    /// <summary>The host's settings for this database (environment variables of a <see cref="HostProcess"/>).</summary>
+    /// <summary>
+    /// The host's settings for this database (environment variables of a <see cref="HostProcess"/>). On PostgreSQL the keys are
+    /// in the database (its default) with no certificate, which a test accepts (Production, as the hosts run, refuses it).
+    /// </summary>
     public static Dictionary<string, string> Settings(StorageOptions options) => options.Provider == StorageProvider.Sqlite
         ? []
-        : new Dictionary<string, string> { ["Storage:Provider"] = options.Provider.ToString(), ["ConnectionStrings:Bot"] = options.ConnectionString! };
+        : new Dictionary<string, string>
+        {
+            ["Storage:Provider"] = options.Provider.ToString(), ["ConnectionStrings:Bot"] = options.ConnectionString!,
+            [KeyStorage.AcceptKeysInDatabase] = "true",
+        };
 
     /// <summary>The settings of a host on a fresh database of this provider, with <paramref name="more"/> of the test's own.</summary>
     public static Dictionary<string, string> Settings(StorageProvider provider, IReadOnlyDictionary<string, string>? more = null)
