@@ -13,7 +13,6 @@ namespace Bot.Tests.Host.TwoHosts;
 public partial class SharedKeyTests
 {
     private static readonly LanguagePack En = TestContent.Content["en"];
-    private const string Secret = "webhook-secret_0123456789";
 
     [Fact]
     public async Task Two_hosts_started_at_once_on_an_empty_database_with_no_shared_key_folder_open_each_others_tokens_state_cookies_and_pseudonyms()
@@ -22,7 +21,7 @@ public partial class SharedKeyTests
         var settings = TestStorage.Settings(StorageProvider.PostgreSql, new Dictionary<string, string>
         {
             ["Telegram:BotToken"] = FakeBotApi.Token, ["Telegram:ApiBaseUrl"] = api.Url,
-            ["Telegram:WebhookUrl"] = "https://bot.example.org/telegram/webhook", ["Telegram:WebhookSecret"] = Secret,
+            ["Telegram:WebhookUrl"] = "https://bot.example.org/telegram/webhook", ["Telegram:WebhookSecret"] = TelegramTests.Secret,
         });
         // Host B logs Data Protection at Debug, where its own database repository would write each key row.
         var verbose = new Dictionary<string, string>(settings)
@@ -46,9 +45,9 @@ public partial class SharedKeyTests
 
         // One Telegram chat, one update on each host: one conversation (the same pseudonym), B answering from A's state.
         var user = new TelegramUser(api, 70001);
-        Assert.Equal(HttpStatusCode.OK, await WebhookAsync(a, user.TextUpdate("/start")));
+        Assert.Equal(HttpStatusCode.OK, await TelegramTests.PostAsync(a, user.TextUpdate("/start"), TelegramTests.Secret));
         await TelegramUser.WaitAsync(() => user.Sent.FirstOrDefault(c => TelegramUser.Text(c) == En.Text("privacy.ask")));
-        Assert.Equal(HttpStatusCode.OK, await WebhookAsync(b, user.TextUpdate("/help")));
+        Assert.Equal(HttpStatusCode.OK, await TelegramTests.PostAsync(b, user.TextUpdate("/help"), TelegramTests.Secret));
         await TelegramUser.WaitAsync(() => user.Sent.FirstOrDefault(c => TelegramUser.Text(c) == En.Text("help.text")));
         await using (var db = TestDatabase.Open(a))
         {
@@ -56,17 +55,13 @@ public partial class SharedKeyTests
         }
 
         // An operator signed in on A is signed in on B: the cookie and the antiforgery token A issued both open there.
-        var (code, output) = await OperatorCliInProcessAsync(a, "correct horse battery staple", ["add", "dana", "--role", "hotline", "--gender", "f", "--display-name", "Dana"]);
-        Assert.True(code == 0, output);
-        var cookies = new CookieContainer();
-        using var operatorOnA = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = a.BaseAddress };
+        var cookies = new CookieContainer();   // one browser: a cookie for 127.0.0.1 goes to either port
+        using var operatorOnA = await OperatorAsync(a, "dana", name: "Dana", cookies: cookies);
         using var operatorOnB = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = b.BaseAddress };
-        using (var signIn = await operatorOnA.PostAsJsonAsync("api/operator/signin", new { login = "dana", password = "correct horse battery staple" }))
+        foreach (var (header, values) in operatorOnA.DefaultRequestHeaders)
         {
-            Assert.Equal(HttpStatusCode.NoContent, signIn.StatusCode);
+            operatorOnB.DefaultRequestHeaders.Add(header, values);   // the antiforgery token A issued
         }
-        var antiforgery = await operatorOnA.GetFromJsonAsync<System.Text.Json.JsonElement>("api/operator/antiforgery");
-        operatorOnB.DefaultRequestHeaders.Add(antiforgery.GetProperty("header").GetString()!, antiforgery.GetProperty("token").GetString());
         Assert.Equal(HttpStatusCode.OK, (await operatorOnB.GetAsync("api/operator/me")).StatusCode);
         using (var language = await operatorOnB.PostAsJsonAsync("api/operator/me/language", new { language = "ru" }))
         {
@@ -88,17 +83,6 @@ public partial class SharedKeyTests
                 Assert.DoesNotContain("<key id=", log, StringComparison.Ordinal);
             }
         }
-    }
-
-    private static async Task<HttpStatusCode> WebhookAsync(HostProcess host, System.Text.Json.Nodes.JsonObject update)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "telegram/webhook")
-        {
-            Content = new StringContent(update.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", Secret);
-        using var response = await host.Http.SendAsync(request);
-        return response.StatusCode;
     }
 
     [GeneratedRegex("<value>([^<]+)</value>")]
