@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -7,7 +8,7 @@ namespace Bot.Host.Storage;
 /// The unit of work for everything the bot stores, operators' Identity accounts included. Plain relational types only: the same
 /// model on SQLite (this type, its migrations in Migrations/) and PostgreSQL (<see cref="PostgreSqlBotDb"/>, its own migrations).
 /// </summary>
-public class BotDb : IdentityUserContext<Operators.OperatorUser, Guid>
+public class BotDb : IdentityUserContext<Operators.OperatorUser, Guid>, IDataProtectionKeyContext
 {
     public BotDb(DbContextOptions<BotDb> options)
         : base(options)
@@ -30,6 +31,10 @@ public class BotDb : IdentityUserContext<Operators.OperatorUser, Guid>
     public DbSet<Operators.TicketNote> TicketNotes => Set<Operators.TicketNote>();
     public DbSet<Operators.TicketAudit> TicketAudit => Set<Operators.TicketAudit>();
     public DbSet<Turns.BlockedConversation> BlockedConversations => Set<Turns.BlockedConversation>();
+    /// <summary>The Data Protection key ring, where every host reads it (when DataProtection keys are kept in the database).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<HostKey> HostKeys => Set<HostKey>();
+    public DbSet<Lease> Leases => Set<Lease>();
 
 #pragma warning disable CA1725 // Identity names it "builder"; every feature's configuration below (and on other branches) says modelBuilder
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -77,7 +82,33 @@ public class BotDb : IdentityUserContext<Operators.OperatorUser, Guid>
             e.Property(b => b.Key).HasMaxLength(64);
             e.HasIndex(b => b.ExpiresAt);
         });
+        modelBuilder.Entity<HostKey>(e =>
+        {
+            e.HasKey(k => k.Name);
+            e.Property(k => k.Name).HasMaxLength(64);
+        });
+        modelBuilder.Entity<Lease>(e =>
+        {
+            e.HasKey(l => l.Name);
+            e.Property(l => l.Name).HasMaxLength(64);
+            e.Property(l => l.Holder).HasMaxLength(64);
+        });
     }
+}
+
+/// <summary>A key every host of the database shares (the pseudonym key), sealed by the Data Protection key ring.</summary>
+public sealed class HostKey
+{
+    public required string Name { get; set; }
+    public required string Value { get; set; }
+}
+
+/// <summary>Work only one host may do at a time (Telegram's long polling): held by <see cref="Holder"/> until <see cref="ExpiresAt"/>, renewed while it lives.</summary>
+public sealed class Lease
+{
+    public required string Name { get; set; }
+    public required string Holder { get; set; }
+    public DateTime ExpiresAt { get; set; }
 }
 
 /// <summary>One conversation's dialog state; no name, no free text.</summary>

@@ -375,6 +375,21 @@ namespace Bot.Host.Storage.Migrations
                     b.ToTable("Conversations");
                 });
 
+            modelBuilder.Entity("Bot.Host.Storage.HostKey", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("HostKeys");
+                });
+
             modelBuilder.Entity("Bot.Host.Storage.InboundSeen", b =>
                 {
                     b.Property<string>("Id")
@@ -389,6 +404,25 @@ namespace Bot.Host.Storage.Migrations
                     b.HasIndex("ReceivedAt");
 
                     b.ToTable("InboundSeen");
+                });
+
+            modelBuilder.Entity("Bot.Host.Storage.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Leases");
                 });
 
             modelBuilder.Entity("Bot.Host.Storage.OutboxMessage", b =>
@@ -477,6 +511,23 @@ namespace Bot.Host.Storage.Migrations
                     b.HasIndex("ExpiresAt");
 
                     b.ToTable("BlockedConversations");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>

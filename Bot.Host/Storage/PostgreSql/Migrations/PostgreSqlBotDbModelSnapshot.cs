@@ -386,6 +386,21 @@ namespace Bot.Host.Storage.PostgreSql.Migrations
                     b.ToTable("Conversations");
                 });
 
+            modelBuilder.Entity("Bot.Host.Storage.HostKey", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("HostKeys");
+                });
+
             modelBuilder.Entity("Bot.Host.Storage.InboundSeen", b =>
                 {
                     b.Property<string>("Id")
@@ -400,6 +415,25 @@ namespace Bot.Host.Storage.PostgreSql.Migrations
                     b.HasIndex("ReceivedAt");
 
                     b.ToTable("InboundSeen");
+                });
+
+            modelBuilder.Entity("Bot.Host.Storage.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Leases");
                 });
 
             modelBuilder.Entity("Bot.Host.Storage.OutboxMessage", b =>
@@ -492,6 +526,25 @@ namespace Bot.Host.Storage.PostgreSql.Migrations
                     b.HasIndex("ExpiresAt");
 
                     b.ToTable("BlockedConversations");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>
