@@ -61,6 +61,7 @@ try
 
     var app = builder.Build();
     await app.Services.MigrateStorageAsync();
+    await app.Services.UseKeysAsync();
     app.UseReverseProxy();
     app.UseBotRequestLogging();
     app.UseSecurityHeaders();

@@ -5,7 +5,7 @@ namespace Bot.Host.Storage;
 /// <summary>
 /// Encrypts what must be stored but must not be readable from the database file alone (clause 31):
 /// raw channel ids, the conversation's state, every reply in the outbox and, with operators, what people and operators wrote. The keys live outside the
-/// database (DataProtection:KeyPath).
+/// database (DataProtection:KeyPath), or in it encrypted for a certificate that is not (see <see cref="KeyStorage"/>).
 /// </summary>
 public sealed class Sealed(IDataProtectionProvider protection)
 {

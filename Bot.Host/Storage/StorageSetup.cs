@@ -1,6 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Bot.Host.Storage;
 
@@ -100,11 +102,34 @@ public static class StorageSetup
         return 0;
     }
 
+    /// <summary>
+    /// The class of the advisory locks (two-int form: apart from the conversations' bigint keys) under which hosts starting at once
+    /// on one PostgreSQL database take turns: <see cref="MigrationLock"/>, and the key ring's (<see cref="KeyStorage"/>).
+    /// </summary>
+    public const int StartLocks = 0x626f74;
+    private const int MigrationLock = 1;
+
     /// <summary>Creates and migrates the database (migrations, never EnsureCreated): on start and by the `migrate` verb.</summary>
     public static async Task MigrateStorageAsync(this IServiceProvider services)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
+        if (db.Database.IsNpgsql() && await db.GetService<IRelationalDatabaseCreator>().ExistsAsync())
+        {
+            // Two hosts migrating at once would both apply the same migration (EF's own lock does not cover it: "column already
+            // exists"): one at a time on this session's lock, held by the connection the migrations run on.
+            await db.Database.OpenConnectionAsync();
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({StartLocks}, {MigrationLock})");
+            try
+            {
+                await db.Database.MigrateAsync();
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({StartLocks}, {MigrationLock})");
+            }
+            return;
+        }
         await db.Database.MigrateAsync();
         // WAL lets the web chat read while a turn writes; SQLite-specific, so only when on SQLite.
         if (db.Database.IsSqlite())

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.AspNetCore.DataProtection;
+using Bot.Host.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bot.Tests.Host;
 
@@ -20,9 +22,20 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>The settings it was started with (its database among them), to start another on the same data.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; }
 
-    /// <summary>Opens what the host sealed, with its keys: for tests that look inside the database.</summary>
-    public Bot.Host.Storage.Sealed Secrets() => new(Microsoft.AspNetCore.DataProtection.DataProtectionProvider.Create(new DirectoryInfo(KeyPath),
-        protection => protection.SetApplicationName("bot")));
+    /// <summary>Opens what the host sealed, with its keys (its key folder or its database, as it was told): for tests that look inside the database.</summary>
+    public Sealed Secrets()
+    {
+        if (_keys is null)
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataPath"] = DataPath, ["DataProtection:KeyPath"] = KeyPath }).Build();
+            _keys = new ServiceCollection().AddLogging().AddBotDb(StorageOptions.From(configuration)).AddKeys(KeyOptions.From(configuration))
+                .AddSingleton<Sealed>().BuildServiceProvider();
+        }
+        return _keys.GetRequiredService<Sealed>();
+    }
+
+    private ServiceProvider? _keys;
 
     /// <summary>Everything the host wrote to its console (the log), for leak checks.</summary>
     public string Output
@@ -75,7 +88,7 @@ public sealed class HostProcess : IAsyncDisposable
             if (host._process.HasExited)
             {
                 await host._process.WaitForExitAsync();   // drains the redirected output: the reason is in its last lines
-                throw new InvalidOperationException("The host exited:\n" + host.Output);
+                throw new InvalidOperationException($"The host exited with code {host._process.ExitCode}:\n" + host.Output);
             }
             try
             {
@@ -121,6 +134,10 @@ public sealed class HostProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
+        if (_keys is not null)
+        {
+            await _keys.DisposeAsync();
+        }
         Http.Dispose();
         _process.Dispose();
     }

@@ -1,9 +1,14 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Bot.Host.Storage;
+using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Tests.Host;
 
-/// <summary>Issue 13, item 4: the keys that open sealed data and pseudonyms are kept apart from the data, private, and optionally encrypted.</summary>
+/// <summary>
+/// Issue 13, item 4 and issue 16, item 5: the keys that open sealed data and pseudonyms are kept apart from the data (a folder
+/// off it, or the database with a certificate outside it), private, and optionally encrypted.
+/// </summary>
 public class KeyStorageTests
 {
     [Fact]
@@ -38,14 +43,7 @@ public class KeyStorageTests
     public async Task With_a_certificate_configured_the_key_ring_is_encrypted_at_rest()
     {
         var data = Directory.CreateTempSubdirectory("bot-data-").FullName;
-        var certificatePath = Path.Combine(Directory.CreateTempSubdirectory("bot-cert-").FullName, "keys.pfx");
-        using (var rsa = RSA.Create(2048))
-        {
-            var request = new CertificateRequest("CN=bot key ring", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
-            await File.WriteAllBytesAsync(certificatePath, certificate.Export(X509ContentType.Pkcs12, "test"));
-        }
-        var settings = new Dictionary<string, string> { ["DataProtection:CertificatePath"] = certificatePath, ["DataProtection:CertificatePassword"] = "test" };
+        var settings = await CertificateAsync();
         string id, token, watermark;
         await using (var host = await HostProcess.StartAsync(data, settings))
         {
@@ -63,5 +61,59 @@ public class KeyStorageTests
         resumed.Resume(id, token, watermark);
         var replies = await resumed.SayAsync("/help");
         Assert.NotEmpty(replies);
+    }
+
+    [Fact]
+    public async Task In_production_keys_in_the_database_without_a_certificate_refuse_to_start_unless_the_operator_accepts_it()
+    {
+        var settings = TestStorage.Settings(StorageProvider.PostgreSql);
+        settings.Remove(KeyStorage.AcceptKeysInDatabase);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => HostProcess.StartAsync(settings: settings));
+        Assert.StartsWith("The host exited with code 1:", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("without a certificate", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("DataProtection:CertificatePath", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(KeyStorage.AcceptKeysInDatabase + "=true", refused.Message, StringComparison.Ordinal);
+        await using (var db = StorageSetup.Open(TestStorage.Of("", settings)))
+        {
+            Assert.NotEmpty(await db.Database.GetPendingMigrationsAsync());   // refused before it touched the database
+        }
+
+        settings[KeyStorage.AcceptKeysInDatabase] = "true";
+        await using var accepted = await HostProcess.StartAsync(settings: settings);
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await accepted.Http.PostAsync("v3/directline/conversations", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task With_a_certificate_the_key_ring_in_the_database_is_encrypted_and_another_host_with_that_certificate_opens_it()
+    {
+        var settings = TestStorage.Settings(StorageProvider.PostgreSql, await CertificateAsync());
+        settings.Remove(KeyStorage.AcceptKeysInDatabase);   // a certificate is what Production asks for
+        await using var first = await HostProcess.StartAsync(settings: settings);
+        var chat = new WebChatClient(first.Http);
+        await chat.StartAsync();
+        await using (var db = TestDatabase.Open(first))
+        {
+            var ring = Assert.Single(await db.DataProtectionKeys.AsNoTracking().ToListAsync()).Xml!;
+            Assert.Contains("<encryptedSecret", ring, StringComparison.Ordinal);
+            Assert.Contains("EncryptedKey", ring, StringComparison.Ordinal);   // XML Encryption: the master key wrapped for the certificate
+            Assert.DoesNotContain("<masterKey", ring, StringComparison.Ordinal);
+            Assert.DoesNotContain("<value>", ring, StringComparison.Ordinal);
+        }
+        // Another host (its own data and key folder) with the same certificate carries the conversation on.
+        await using var second = await HostProcess.StartAsync(settings: settings);
+        var resumed = new WebChatClient(second.Http);
+        resumed.Resume(chat.ConversationId, chat.Token, chat.Watermark);
+        Assert.NotEmpty(await resumed.SayAsync("/help"));
+    }
+
+    /// <summary>A self-signed certificate for the key ring, and the settings that name it.</summary>
+    private static async Task<Dictionary<string, string>> CertificateAsync()
+    {
+        var certificatePath = Path.Combine(Directory.CreateTempSubdirectory("bot-cert-").FullName, "keys.pfx");
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=bot key ring", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        await File.WriteAllBytesAsync(certificatePath, certificate.Export(X509ContentType.Pkcs12, "test"));
+        return new Dictionary<string, string> { ["DataProtection:CertificatePath"] = certificatePath, ["DataProtection:CertificatePassword"] = "test" };
     }
 }

@@ -6,13 +6,11 @@ namespace Bot.Tests.Host;
 /// <summary>
 /// A fresh database for a test, on either provider: a SQLite file in its own folder, or a database of its own on the tests'
 /// PostgreSQL cluster (scripts/test.sh starts it and exports BOT_TEST_POSTGRES). Without that cluster a PostgreSQL test fails
-/// with the reason: it never passes silently on SQLite.
+/// with the reason: it never passes silently on SQLite. No xUnit here: the benchmark makes its databases with it too (the theory
+/// data is in TestStorage.Theories.cs).
 /// </summary>
-public static class TestStorage
+public static partial class TestStorage
 {
-    /// <summary>The storage and operators' tests run on both.</summary>
-    public static TheoryData<StorageProvider> Providers => [StorageProvider.Sqlite, StorageProvider.PostgreSql];
-
     /// <summary>A new, empty database of this provider (not yet migrated), and where its host keeps its data folder.</summary>
     public static StorageOptions Fresh(StorageProvider provider, string? dataPath = null)
     {
@@ -22,10 +20,17 @@ public static class TestStorage
             : new StorageOptions { Provider = provider, DataPath = dataPath, ConnectionString = NewPostgreSqlDatabase() };
     }
 
-    /// <summary>The host's settings for this database (environment variables of a <see cref="HostProcess"/>).</summary>
+    /// <summary>
+    /// The host's settings for this database (environment variables of a <see cref="HostProcess"/>). On PostgreSQL the keys are
+    /// in the database (its default) with no certificate, which a test accepts (Production, as the hosts run, refuses it).
+    /// </summary>
     public static Dictionary<string, string> Settings(StorageOptions options) => options.Provider == StorageProvider.Sqlite
         ? []
-        : new Dictionary<string, string> { ["Storage:Provider"] = options.Provider.ToString(), ["ConnectionStrings:Bot"] = options.ConnectionString! };
+        : new Dictionary<string, string>
+        {
+            ["Storage:Provider"] = options.Provider.ToString(), ["ConnectionStrings:Bot"] = options.ConnectionString!,
+            [KeyStorage.AcceptKeysInDatabase] = "true",
+        };
 
     /// <summary>The settings of a host on a fresh database of this provider, with <paramref name="more"/> of the test's own.</summary>
     public static Dictionary<string, string> Settings(StorageProvider provider, IReadOnlyDictionary<string, string>? more = null)

@@ -13,7 +13,7 @@ namespace Bot.Tests.Host.Telegram;
 public class TelegramTests
 {
     private static readonly LanguagePack En = TestContent.Content["en"];
-    private const string Secret = "webhook-secret_0123456789";
+    internal const string Secret = "webhook-secret_0123456789";
 
     private static Dictionary<string, string> Settings(FakeBotApi api, params (string Key, string Value)[] extra)
     {
@@ -471,7 +471,8 @@ public class TelegramTests
         await TelegramUser.WaitAsync(() => user.Sent.Skip(before).FirstOrDefault(c => TelegramUser.Buttons(c).Count > 0));
     }
 
-    private static async Task<HttpStatusCode> PostAsync(HostProcess host, JsonObject update, string? secret)
+    /// <summary>Posts an update to the host's webhook, with this secret token (none: without the header).</summary>
+    internal static async Task<HttpStatusCode> PostAsync(HostProcess host, JsonObject update, string? secret)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "telegram/webhook")
         {

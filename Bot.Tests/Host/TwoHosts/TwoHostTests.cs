@@ -18,24 +18,20 @@ public class TwoHostTests(ITestOutputHelper output)
     private static readonly LanguagePack En = TestContent.Content["en"];
     private static readonly string[] Path = ["continue", "safe", "self", "adult", "in-kazakhstan", "stop", "talk", "woman", "hotline", "agree"];
 
-    /// <summary>Two hosts on one fresh PostgreSQL database with one key folder (Data Protection and the pseudonym key).</summary>
+    /// <summary>Two hosts on one fresh PostgreSQL database, started at once, each with its own key folder: the keys are in the database.</summary>
     internal static async Task<(HostProcess A, HostProcess B)> StartTwoAsync(Dictionary<string, string>? more = null)
     {
         var settings = TestStorage.Settings(StorageProvider.PostgreSql, new Dictionary<string, string>
         {
             ["Abuse:NewConversationsPerMinutePerClient"] = "0", ["Abuse:RequestsPerMinutePerClient"] = "0",
             ["Abuse:RequestsPerMinutePerConversation"] = "0", ["Abuse:EscalationsPerHourPerClient"] = "0",
-            ["DataProtection:KeyPath"] = Directory.CreateTempSubdirectory("bot-keys-").FullName,
         });
         foreach (var (key, value) in more ?? [])
         {
             settings[key] = value;
         }
-        var a = await HostProcess.StartAsync(settings: settings);
-        // A's first token makes the key ring; B starts after it and reads the same ring.
-        await new WebChatClient(a.Http).StartAsync();
-        var b = await HostProcess.StartAsync(settings: settings);
-        return (a, b);
+        var hosts = await Task.WhenAll(HostProcess.StartAsync(settings: settings), HostProcess.StartAsync(settings: settings));
+        return (hosts[0], hosts[1]);
     }
 
     /// <summary>A person walking to escalation through the load balancer, pressing again what was not acknowledged.</summary>
