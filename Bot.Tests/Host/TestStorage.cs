@@ -6,13 +6,11 @@ namespace Bot.Tests.Host;
 /// <summary>
 /// A fresh database for a test, on either provider: a SQLite file in its own folder, or a database of its own on the tests'
 /// PostgreSQL cluster (scripts/test.sh starts it and exports BOT_TEST_POSTGRES). Without that cluster a PostgreSQL test fails
-/// with the reason: it never passes silently on SQLite.
+/// with the reason: it never passes silently on SQLite. No xUnit here: the benchmark makes its databases with it too (the theory
+/// data is in TestStorage.Theories.cs).
 /// </summary>
-public static class TestStorage
+public static partial class TestStorage
 {
-    /// <summary>The storage and operators' tests run on both.</summary>
-    public static TheoryData<StorageProvider> Providers => [StorageProvider.Sqlite, StorageProvider.PostgreSql];
-
     /// <summary>A new, empty database of this provider (not yet migrated), and where its host keeps its data folder.</summary>
     public static StorageOptions Fresh(StorageProvider provider, string? dataPath = null)
     {

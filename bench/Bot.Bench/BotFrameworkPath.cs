@@ -12,26 +12,25 @@ using Microsoft.Extensions.Logging;
 namespace Bot.Bench;
 
 /// <summary>
-/// A person on a Bot Framework channel walking the real screening path: a turn is one activity posted
+/// A person on a Bot Framework channel walking the real screening path (<see cref="Screen"/>): a turn is one activity posted
 /// to /api/messages (auth off, as with the Emulator), and counts when the next question has reached
 /// the Connector stand-in named by the activity's serviceUrl.
 /// </summary>
 public sealed class BotFrameworkPath(ConnectorStandIn connector)
 {
-    private static readonly string[] Preferred =
-        ["continue", "safe", "self", "adult", "in-kazakhstan", "yes", "talk", "woman", "hotline", "agree"];
     private const int BareTurnsPerConversation = 20;
     private static long _conversations;
     private static long _activities;
 
-    public Task<int> Walk(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: false, stop);
+    public Task<bool> Walk(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: false, stop);
 
-    public Task<int> Bare(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: true, stop);
+    public Task<bool> Bare(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: true, stop);
 
     /// <summary>/api/messages acknowledgement times (POST to 200), for the 1 s target.</summary>
     public ConcurrentBag<double> Acknowledged { get; } = [];
 
-    private async Task<int> Converse(HttpClient http, List<double> latencies, bool bare, CancellationToken stop)
+    /// <returns>True when the walk reached the waiting screen (escalated).</returns>
+    private async Task<bool> Converse(HttpClient http, List<double> latencies, bool bare, CancellationToken stop)
     {
         var conversation = "bench-" + Interlocked.Increment(ref _conversations);
         var inbox = connector.Open(conversation);
@@ -44,10 +43,11 @@ public sealed class BotFrameworkPath(ConnectorStandIn connector)
             var turns = 1;
             while (!stop.IsCancellationRequested && (!bare || turns < BareTurnsPerConversation))
             {
-                var option = Choose(prompt);
+                var option = Screen.Choose([.. prompt["suggestedActions"]!["actions"]!.AsArray()
+                    .Select(a => new Screen.Option((string)a!["value"]!, (string)a["title"]!))]);
                 if (option is null)
                 {
-                    break;   // waiting for an operator: this person's walk is done
+                    return true;   // waiting for an operator: this person's walk is done
                 }
                 var at = Stopwatch.GetTimestamp();
                 await PostAsync(http, Pressed(conversation, option), stop);
@@ -55,7 +55,7 @@ public sealed class BotFrameworkPath(ConnectorStandIn connector)
                 latencies.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds);
                 turns++;
             }
-            return turns;
+            return false;
         }
         finally
         {
@@ -70,14 +70,6 @@ public sealed class BotFrameworkPath(ConnectorStandIn connector)
         using var response = await http.PostAsync("api/messages", content, stop);
         response.EnsureSuccessStatusCode();
         Acknowledged.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds);
-    }
-
-    private static string? Choose(JsonObject prompt)
-    {
-        var values = prompt["suggestedActions"]!["actions"]!.AsArray().Select(a => (string)a!["value"]!).ToList();
-        static string Name(string value) => value[(value.IndexOf('.', StringComparison.Ordinal) + 1)..];
-        return Preferred.Select(p => values.FirstOrDefault(v => Name(v) == p)).FirstOrDefault(v => v is not null)
-            ?? values.FirstOrDefault(v => Name(v).StartsWith("c.", StringComparison.Ordinal));
     }
 
     private JsonObject Activity(string conversation, string type) => new()

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Bot.Bench;
+using Bot.Host.Storage;
 using Bot.Tests.Host;
+using Microsoft.EntityFrameworkCore;
 
 // Benchmark of the real host on loopback (issue 7): throughput and latency per channel path at
 // 1, 50 and 500 concurrent conversations beside the ceiling of a bare endpoint, memory with 10,000
@@ -21,10 +23,23 @@ var levels = Option("--levels")?.Split(',').Select(int.Parse).ToArray() ?? (quic
 var paths = Option("--paths")?.Split(',') ?? ["webchat", "telegram", "botframework"];
 var duration = TimeSpan.FromSeconds(Option("--seconds") is { } s ? double.Parse(s, CultureInfo.InvariantCulture) : quick ? 3 : 10);
 var memoryConversations = Option("--memory") is { } m ? int.Parse(m, CultureInfo.InvariantCulture) : quick ? 500 : 10_000;
+// --provider Sqlite,PostgreSql and --hosts 1,2: the load runs once for each database and number of hosts (SQLite: one host).
+var providers = Option("--provider")?.Split(',').Select(p => Enum.Parse<StorageProvider>(p, ignoreCase: true)).ToArray() ?? [StorageProvider.Sqlite];
+var hostCounts = Option("--hosts")?.Split(',').Select(int.Parse).ToArray() ?? [1];
+var setups = (from provider in providers from hosts in hostCounts where provider != StorageProvider.Sqlite || hosts == 1 select (provider, hosts)).ToList();
+if (setups.Count < providers.Length * hostCounts.Length)
+{
+    Console.Error.WriteLine("Several hosts need a shared database (--provider PostgreSql): SQLite runs with one host only");
+}
+if (setups.Count == 0)
+{
+    return 2;
+}
 var report = new Report(Environment.ProcessorCount, Environment.OSVersion.ToString(), DateTimeOffset.UtcNow);
 
 Console.WriteLine($"Machine: {Machine.Describe()}; {duration.TotalSeconds:0} s per level; load average {Machine.LoadAverage()}");
 
+await using var postgres = providers.Contains(StorageProvider.PostgreSql) ? await PostgresServer.StartAsync() : null;
 await using var botApi = await BotApiStandIn.StartAsync();
 await using var connector = await ConnectorStandIn.StartAsync();
 var telegram = new TelegramPath(botApi);
@@ -35,15 +50,15 @@ await using (var bare = await BareEndpoint.StartAsync(botApi.Url))
     {
         if (paths.Contains("webchat"))
         {
-            report.Runs.Add(await Load.RunAsync("ceiling: web chat", bare, concurrency, duration, WebChatPath.Bare));
+            report.Runs.Add(await Load.RunAsync("ceiling: web chat", "", [bare], concurrency, duration, WebChatPath.Bare));
         }
         if (paths.Contains("telegram"))
         {
-            report.Runs.Add(await Load.RunAsync("ceiling: telegram", bare, concurrency, duration, telegram.Bare));
+            report.Runs.Add(await Load.RunAsync("ceiling: telegram", "", [bare], concurrency, duration, telegram.Bare));
         }
         if (paths.Contains("botframework"))
         {
-            report.Runs.Add(await Load.RunAsync("ceiling: bot framework", bare, concurrency, duration, botFramework.Bare));
+            report.Runs.Add(await Load.RunAsync("ceiling: bot framework", "", [bare], concurrency, duration, botFramework.Bare));
         }
     }
 }
@@ -62,10 +77,16 @@ foreach (var setting in args.Select((a, i) => a == "--host-setting" && i + 1 < a
 {
     hostSettings[setting[..setting.IndexOf('=', StringComparison.Ordinal)]] = setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..];
 }
-await using (var host = await HostProcess.StartAsync(settings: hostSettings))
+foreach (var (provider, count) in setups)
 {
-    // --idle-sockets N: N web chat users hold their streams open, idle, through every run on this host (issue 17).
-    var idle = Option("--idle-sockets") is { } n ? await WebChatPath.HoldIdleSocketsAsync(host.Http, int.Parse(n, CultureInfo.InvariantCulture)) : [];
+    // A fresh database for each; Telegram runs on its webhook (every host takes updates; none polls).
+    var settings = TestStorage.Settings(provider, hostSettings);
+    settings["DataProtection:KeyPath"] = Directory.CreateTempSubdirectory("bot-keys-").FullName;   // one key folder for all its hosts
+    await using var hosts = await HostGroup.StartAsync(count, settings);
+    var (storage, database) = provider == StorageProvider.Sqlite ? ("SQLite", null) : ("PostgreSQL", postgres);
+    var escalations = Load.Escalations;
+    // --idle-sockets N: N web chat users hold their streams open, idle, through every run on the (first) host (issue 17).
+    var idle = Option("--idle-sockets") is { } n ? await WebChatPath.HoldIdleSocketsAsync(hosts.Members[0].Http, int.Parse(n, CultureInfo.InvariantCulture)) : [];
     if (idle.Count > 0)
     {
         Console.WriteLine($"{idle.Count} idle web chat sockets held open during the runs");
@@ -74,21 +95,23 @@ await using (var host = await HostProcess.StartAsync(settings: hostSettings))
     {
         if (paths.Contains("webchat"))
         {
-            report.Runs.Add(await Load.RunAsync("web chat", host, concurrency, duration, WebChatPath.Walk));
+            report.Runs.Add(await Load.RunAsync("web chat", storage, hosts.Members, concurrency, duration, WebChatPath.Walk, database));
         }
         if (paths.Contains("telegram"))
         {
             telegram.Acknowledged.Clear();
-            report.Runs.Add(await Load.RunAsync("telegram", host, concurrency, duration, telegram.Walk));
-            report.Acknowledged.Add(new Acknowledgement("telegram", concurrency, Load.Percentile([.. telegram.Acknowledged.Order()], 0.99)));
+            var run = await Load.RunAsync("telegram", storage, hosts.Members, concurrency, duration, telegram.Walk, database);
+            report.Runs.Add(run with { AckP99Ms = Load.Percentile([.. telegram.Acknowledged.Order()], 0.99) });
         }
         if (paths.Contains("botframework"))
         {
             botFramework.Acknowledged.Clear();
-            report.Runs.Add(await Load.RunAsync("bot framework", host, concurrency, duration, botFramework.Walk));
-            report.Acknowledged.Add(new Acknowledgement("bot framework", concurrency, Load.Percentile([.. botFramework.Acknowledged.Order()], 0.99)));
+            var run = await Load.RunAsync("bot framework", storage, hosts.Members, concurrency, duration, botFramework.Walk, database);
+            report.Runs.Add(run with { AckP99Ms = Load.Percentile([.. botFramework.Acknowledged.Order()], 0.99) });
         }
     }
+    await using var db = TestDatabase.Open(hosts.Members[0]);
+    report.Stored.Add(new Stored(storage, count, await db.Tickets.CountAsync(), Load.Escalations - escalations));
 }
 if (memoryConversations > 0)
 {
@@ -118,12 +141,19 @@ string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDef
 
 namespace Bot.Bench
 {
-    public sealed record Run(string Path, int Concurrency, long Turns, double Seconds, double P50Ms, double P99Ms, long Errors, double CpuMsPerTurn)
+    /// <param name="Storage">SQLite or PostgreSQL; empty for the ceiling.</param>
+    /// <param name="Escalations">Walks that reached the waiting screen (a ticket each).</param>
+    /// <param name="CpuMsPerTurn">Processor time of the server process (of all its hosts) per turn.</param>
+    /// <param name="DatabaseCpuMsPerTurn">PostgreSQL's own processes per turn, when the run started its cluster (SQLite works inside the host).</param>
+    /// <param name="AckP99Ms">The push channels: the request acknowledged (POST to 200), p99, for the 1 s target.</param>
+    public sealed record Run(string Path, string Storage, int Hosts, int Concurrency, long Turns, double Seconds, double P50Ms, double P99Ms,
+        long Errors, long Escalations, double CpuMsPerTurn, double? DatabaseCpuMsPerTurn, double? AckP99Ms = null)
     {
         public double TurnsPerSecond => Turns / Seconds;
     }
 
-    public sealed record Acknowledgement(string Path, int Concurrency, double P99Ms);
+    /// <summary>Tickets in the database after a configuration's runs, beside the walks that reached the waiting screen (warm-ups included).</summary>
+    public sealed record Stored(string Storage, int Hosts, int Tickets, long Escalations);
 
     public static class Machine
     {
@@ -140,6 +170,20 @@ namespace Bot.Bench
             $"{Environment.ProcessorCount} cores ({CpuModel()}), {MemoryGb():0.0} GB RAM, {Environment.OSVersion}");
     }
 
+    public static class Repository
+    {
+        /// <summary>The folder of Bot.sln above this program; null when it runs elsewhere.</summary>
+        public static string? Root()
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Bot.sln")))
+            {
+                root = root.Parent;
+            }
+            return root?.FullName;
+        }
+    }
+
     public sealed record Memory(int Conversations, double IdleResidentMb, double ResidentMb, double StateBytesPerConversation, double DatabaseBytesPerConversation);
 
     public sealed class Report(int cores, string os, DateTimeOffset at)
@@ -150,7 +194,7 @@ namespace Bot.Bench
         public DateTimeOffset At { get; } = at;
         public List<Run> Runs { get; } = [];
         public Memory? Memory { get; set; }
-        public List<Acknowledgement> Acknowledged { get; } = [];
+        public List<Stored> Stored { get; } = [];
         public double StartupMs { get; set; }
         public double StartupReadyToRunMs { get; set; }
         public string LoadAverageBefore { get; } = Bot.Bench.Machine.LoadAverage();
@@ -159,38 +203,52 @@ namespace Bot.Bench
         public void Print()
         {
             Console.WriteLine();
-            Console.WriteLine("| path | conversations | turns/s | % of ceiling | p50 ms | p99 ms | ack p99 ms | server CPU ms/turn | errors | target | met |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+            Console.WriteLine("| path | storage | hosts | conversations | turns/s | % of ceiling | p50 ms | p99 ms | ack p99 ms | server CPU ms/turn | database CPU ms/turn | escalations | errors | target | met |");
+            Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
             foreach (var run in Runs)
             {
                 var ceiling = Runs.FirstOrDefault(r => r.Path == "ceiling: " + run.Path && r.Concurrency == run.Concurrency);
                 var share = ceiling is null ? double.NaN : 100 * run.TurnsPerSecond / ceiling.TurnsPerSecond;
-                var ack = Acknowledged.FirstOrDefault(a => a.Path == run.Path && a.Concurrency == run.Concurrency);
                 var pushes = run.Path is "telegram" or "bot framework";
                 var (target, met) = (ceiling, run.Concurrency) switch
                 {
                     (null, _) => ("", (bool?)null),
                     (_, 50) when pushes => ("≥ 30% of ceiling, p99 < 25 ms", share >= 30 && run.P99Ms < 25),
                     (_, 50) => ("p99 < 25 ms", run.P99Ms < 25),
-                    (_, 500) when ack is not null => ("ack p99 < 1000 ms", ack.P99Ms < 1000),
+                    (_, 500) when run.AckP99Ms is { } ack => ("ack p99 < 1000 ms", ack < 1000),
                     _ => ("", null),
                 };
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {run.Path} | {run.Concurrency} | {run.TurnsPerSecond:0} | {(double.IsNaN(share) ? "" : share.ToString("0", CultureInfo.InvariantCulture) + "%")} " +
-                    $"| {run.P50Ms:0.0} | {run.P99Ms:0.0} | {(ack is null ? "" : ack.P99Ms.ToString("0.0", CultureInfo.InvariantCulture))} | {run.CpuMsPerTurn:0.00} | {run.Errors} " +
-                    $"| {target} | {met switch { true => "yes", false => "no", null => "" }} |"));
+                    $"| {run.Path} | {run.Storage} | {(run.Storage.Length == 0 ? "" : run.Hosts)} | {run.Concurrency} | {run.TurnsPerSecond:0} | {(double.IsNaN(share) ? "" : share.ToString("0", CultureInfo.InvariantCulture) + "%")} " +
+                    $"| {run.P50Ms:0.0} | {run.P99Ms:0.0} | {run.AckP99Ms?.ToString("0.0", CultureInfo.InvariantCulture)} | {run.CpuMsPerTurn:0.00} | {run.DatabaseCpuMsPerTurn?.ToString("0.00", CultureInfo.InvariantCulture)} " +
+                    $"| {(run.Storage.Length == 0 ? "" : run.Escalations)} | {run.Errors} | {target} | {met switch { true => "yes", false => "no", null => "" }} |"));
+            }
+            // On one machine the hosts share its cores: this says what a second host costs or gains here, not what a second machine would.
+            foreach (var two in Runs.Where(r => r.Hosts > 1))
+            {
+                if (Runs.FirstOrDefault(r => r.Hosts == 1 && (r.Path, r.Storage, r.Concurrency) == (two.Path, two.Storage, two.Concurrency)) is { } one)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{two.Path}, {two.Storage}, {two.Concurrency} conversations: {two.Hosts} hosts {two.TurnsPerSecond:0} turns/s over 1 host's {one.TurnsPerSecond:0} = {two.TurnsPerSecond / one.TurnsPerSecond:0.00}×; "
+                        + $"server CPU {two.CpuMsPerTurn:0.00} against {one.CpuMsPerTurn:0.00} ms/turn (both hosts' processes summed)"));
+                }
+            }
+            foreach (var stored in Stored)
+            {
+                Console.WriteLine($"{stored.Storage}, {stored.Hosts} host(s): {stored.Tickets} tickets in the database, {stored.Escalations} walks reached the waiting screen "
+                    + "(a walk cut off by the end of a run after its consent has a ticket but is not counted)");
             }
             if (Memory is { } m)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"\nMemory: {m.ResidentMb:0} MB resident with {m.Conversations} conversations in screening (target < 300 MB for 10,000), " +
+                    $"\nMemory (SQLite, one host): {m.ResidentMb:0} MB resident with {m.Conversations} conversations in screening (target < 300 MB for 10,000), " +
                     $"{m.IdleResidentMb:0} MB after the first reply; stored state {m.StateBytesPerConversation:0} B per conversation (target < 2 kB), " +
                     $"database file {m.DatabaseBytesPerConversation:0} B per conversation"));
             }
-            foreach (var ack in Acknowledged)
+            foreach (var run in Runs.Where(r => r.AckP99Ms is not null))
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{ack.Path}: request acknowledged at p99 in {ack.P99Ms:0.0} ms with {ack.Concurrency} conversations (target < 1000 ms)"));
+                    $"{run.Path} ({run.Storage}, {run.Hosts} host(s)): request acknowledged at p99 in {run.AckP99Ms:0.0} ms with {run.Concurrency} conversations (target < 1000 ms)"));
             }
             if (StartupMs > 0)
             {
@@ -204,53 +262,88 @@ namespace Bot.Bench
     /// <summary>Drives concurrent conversations for a while; a turn counts when its reply has arrived.</summary>
     public static class Load
     {
-        public delegate Task<int> Conversation(HttpClient http, List<double> latencies, CancellationToken stop);
+        /// <returns>True when the walk reached the waiting screen (escalated).</returns>
+        public delegate Task<bool> Conversation(HttpClient http, List<double> latencies, CancellationToken stop);
 
-        public static async Task<Run> RunAsync(string name, HostProcess server, int concurrency, TimeSpan duration, Conversation walk)
+        private static long _escalations;
+
+        /// <summary>Walks that reached the waiting screen so far, warm-ups included: to hold against the tickets stored.</summary>
+        public static long Escalations => Interlocked.Read(ref _escalations);
+
+        /// <param name="servers">One host, or several on one database: then each request goes to the next (round-robin, as a load balancer without sticky sessions).</param>
+        /// <param name="database">The PostgreSQL cluster the hosts use, for its processor time.</param>
+        public static async Task<Run> RunAsync(string name, string storage, IReadOnlyList<HostProcess> servers, int concurrency, TimeSpan duration, Conversation walk,
+            PostgresServer? database = null)
         {
-            var baseAddress = server.BaseAddress;
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+            HttpMessageHandler handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+            using var http = new HttpClient(servers.Count == 1 ? handler : new RoundRobin([.. servers.Select(h => h.BaseAddress)]) { InnerHandler = handler })
             {
-                BaseAddress = baseAddress,
+                BaseAddress = servers[0].BaseAddress,
                 Timeout = TimeSpan.FromSeconds(30),
             };
-            // Warm-up: tiered JIT (it goes on recompiling hot code for seconds), connection pool, SQLite pages.
+            // Warm-up: tiered JIT (it goes on recompiling hot code for seconds), connection pool, database pages.
             using (var warm = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
             {
                 await Task.WhenAll(Enumerable.Range(0, Math.Min(concurrency, 20)).Select(_ => Loop(http, [], walk, warm.Token)));
             }
             using var stop = new CancellationTokenSource(duration);
             var latencies = Enumerable.Range(0, concurrency).Select(_ => new List<double>()).ToArray();
-            var cpu = server.ProcessorTime();
+            var (cpu, databaseCpu) = (ProcessorTime(servers), database?.ProcessorTime());
             var clock = Stopwatch.StartNew();
-            var errors = await Task.WhenAll(latencies.Select(list => Loop(http, list, walk, stop.Token)));
+            var tallies = await Task.WhenAll(latencies.Select(list => Loop(http, list, walk, stop.Token)));
             var seconds = clock.Elapsed.TotalSeconds;
-            cpu = server.ProcessorTime() - cpu;
+            (cpu, databaseCpu) = (ProcessorTime(servers) - cpu, database?.ProcessorTime() - databaseCpu);
             var all = latencies.SelectMany(l => l).Order().ToArray();
-            var run = new Run(name, concurrency, all.Length, seconds, Percentile(all, 0.50), Percentile(all, 0.99), errors.Sum(),
-                all.Length == 0 ? 0 : cpu.TotalMilliseconds / all.Length);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-24} {concurrency,4} conversations: {run.TurnsPerSecond,8:0} turns/s, p50 {run.P50Ms:0.0} ms, p99 {run.P99Ms:0.0} ms, errors {run.Errors}, server CPU {run.CpuMsPerTurn:0.00} ms/turn"));
+            var turns = Math.Max(1, all.Length);
+            var run = new Run(name, storage, servers.Count, concurrency, all.Length, seconds, Percentile(all, 0.50), Percentile(all, 0.99),
+                tallies.Sum(t => t.Errors), tallies.Sum(t => t.Escalations), cpu.TotalMilliseconds / turns, databaseCpu?.TotalMilliseconds / turns);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name,-24} {storage,-10} {servers.Count} host(s) {concurrency,4} conversations: {run.TurnsPerSecond,8:0} turns/s, p50 {run.P50Ms:0.0} ms, p99 {run.P99Ms:0.0} ms, "
+                + $"{run.Escalations} escalations, errors {run.Errors}, server CPU {run.CpuMsPerTurn:0.00} ms/turn{(run.DatabaseCpuMsPerTurn is { } d ? " + database " + d.ToString("0.00", CultureInfo.InvariantCulture) : "")}"));
+            if (tallies.Select(t => t.FirstError).FirstOrDefault(e => e is not null) is { } error)
+            {
+                Console.WriteLine($"  first error: {error}");
+            }
             return run;
         }
 
-        private static async Task<int> Loop(HttpClient http, List<double> latencies, Conversation walk, CancellationToken stop)
+        private static TimeSpan ProcessorTime(IReadOnlyList<HostProcess> servers) => servers.Aggregate(TimeSpan.Zero, (sum, h) => sum + h.ProcessorTime());
+
+        private static async Task<(int Errors, int Escalations, string? FirstError)> Loop(HttpClient http, List<double> latencies, Conversation walk, CancellationToken stop)
         {
-            var errors = 0;
+            var (errors, escalations, first) = (0, 0, (string?)null);
             while (!stop.IsCancellationRequested)
             {
                 try
                 {
-                    await walk(http, latencies, stop);
+                    if (await walk(http, latencies, stop))
+                    {
+                        escalations++;
+                        Interlocked.Increment(ref _escalations);
+                    }
                 }
                 catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or InvalidOperationException)
                 {
                     if (!stop.IsCancellationRequested)
                     {
                         errors++;
+                        first ??= e.GetType().Name + ": " + e.Message;
                     }
                 }
             }
-            return errors;
+            return (errors, escalations, first);
+        }
+
+        /// <summary>Sends each request to the next of several hosts.</summary>
+        private sealed class RoundRobin(Uri[] hosts) : DelegatingHandler
+        {
+            private int _next;
+
+            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                request.RequestUri = new Uri(hosts[(uint)Interlocked.Increment(ref _next) % (uint)hosts.Length], request.RequestUri!.PathAndQuery);
+                return base.SendAsync(request, cancellationToken);
+            }
         }
 
         public static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
@@ -312,19 +405,14 @@ namespace Bot.Bench
         /// <summary>dotnet publish of the host with ReadyToRun into a temporary folder; null when that fails (no runtime pack offline).</summary>
         public static async Task<string?> PublishReadyToRunAsync()
         {
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Bot.sln")))
-            {
-                root = root.Parent;
-            }
-            if (root is null)
+            if (Repository.Root() is not { } root)
             {
                 return null;
             }
             var output = Directory.CreateTempSubdirectory("bot-r2r-").FullName;
             var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
             using var publish = Process.Start(new ProcessStartInfo("dotnet",
-                ["publish", Path.Combine(root.FullName, "Bot.Host", "Bot.Host.csproj"), "-c", "Release", "-r", rid, "--self-contained", "false",
+                ["publish", Path.Combine(root, "Bot.Host", "Bot.Host.csproj"), "-c", "Release", "-r", rid, "--self-contained", "false",
                  "-p:PublishReadyToRun=true", "-o", output, "--nologo", "-v", "quiet"])
             {
                 RedirectStandardOutput = true,

@@ -12,15 +12,14 @@ using Microsoft.Extensions.Logging;
 namespace Bot.Bench;
 
 /// <summary>
-/// A person on Telegram walking the real screening path through the webhook: a turn is one update
-/// posted with the secret, and counts when the next question has reached the Bot API stand-in.
+/// A person on Telegram walking the real screening path (<see cref="Screen"/>) through the webhook: a turn is one
+/// update posted with the secret, and counts when the next question (or the tapped screen, edited) has reached the
+/// Bot API stand-in.
 /// </summary>
 public sealed class TelegramPath(BotApiStandIn api)
 {
     public const string Token = "123456:BENCH-token";
     public const string Secret = "bench-webhook-secret";
-    private static readonly string[] Preferred =
-        ["continue", "safe", "self", "adult", "in-kazakhstan", "yes", "talk", "woman", "hotline", "agree"];
     private const int BareTurnsPerConversation = 20;
     private static long _chats = 1_000_000;
     private static long _updates;
@@ -38,14 +37,15 @@ public sealed class TelegramPath(BotApiStandIn api)
         ["Telegram:PerChatPerMinute"] = "1000000",
     };
 
-    public Task<int> Walk(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: false, stop);
+    public Task<bool> Walk(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: false, stop);
 
-    public Task<int> Bare(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: true, stop);
+    public Task<bool> Bare(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: true, stop);
 
     /// <summary>Webhook acknowledgement times (POST to 200), for the 1 s target.</summary>
     public ConcurrentBag<double> Acknowledged { get; } = [];
 
-    private async Task<int> Converse(HttpClient http, List<double> latencies, bool bare, CancellationToken stop)
+    /// <returns>True when the walk reached the waiting screen (escalated).</returns>
+    private async Task<bool> Converse(HttpClient http, List<double> latencies, bool bare, CancellationToken stop)
     {
         var chat = Interlocked.Increment(ref _chats);
         var inbox = api.Open(chat);
@@ -61,7 +61,7 @@ public sealed class TelegramPath(BotApiStandIn api)
                 var (data, messageId) = Choose(prompt);
                 if (data is null)
                 {
-                    break;   // waiting for an operator: this person's walk is done
+                    return true;   // waiting for an operator: this person's walk is done
                 }
                 var at = Stopwatch.GetTimestamp();
                 await PostAsync(http, Callback(chat, messageId, data), stop);
@@ -69,7 +69,7 @@ public sealed class TelegramPath(BotApiStandIn api)
                 latencies.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds);
                 turns++;
             }
-            return turns;
+            return false;
         }
         finally
         {
@@ -92,12 +92,9 @@ public sealed class TelegramPath(BotApiStandIn api)
 
     private static (string? Data, int MessageId) Choose(JsonObject prompt)
     {
-        var data = prompt["reply_markup"]!["inline_keyboard"]!.AsArray().SelectMany(row => row!.AsArray())
-            .Select(b => (string)b!["callback_data"]!).ToList();
-        static string Name(string value) => value[(value.IndexOf('.', StringComparison.Ordinal) + 1)..];
-        var chosen = Preferred.Select(p => data.FirstOrDefault(v => Name(v) == p)).FirstOrDefault(v => v is not null)
-            ?? data.FirstOrDefault(v => Name(v).StartsWith("c.", StringComparison.Ordinal));
-        return (chosen, (int)prompt["_message_id"]!);
+        var buttons = prompt["reply_markup"]!["inline_keyboard"]!.AsArray().SelectMany(row => row!.AsArray())
+            .Select(b => new Screen.Option((string)b!["callback_data"]!, (string)b["text"]!)).ToList();
+        return (Screen.Choose(buttons), (int)prompt["_message_id"]!);
     }
 
     private static JsonObject From(long chat) => new() { ["id"] = chat, ["is_bot"] = false, ["first_name"] = "B", ["language_code"] = "en" };
@@ -127,7 +124,10 @@ public sealed class TelegramPath(BotApiStandIn api)
     };
 }
 
-/// <summary>A lean Bot API stand-in on loopback: answers every method, hands each chat's sent messages to its reader.</summary>
+/// <summary>
+/// A lean Bot API stand-in on loopback: answers every method, hands each chat's sent messages to its reader, and its
+/// edits too (a tap on a "tap all that apply" screen edits that screen in place, with its new ticks).
+/// </summary>
 public sealed class BotApiStandIn : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -145,6 +145,11 @@ public sealed class BotApiStandIn : IAsyncDisposable
         _app.MapPost("/bot{token}/{method}", async (string method, HttpRequest request) =>
         {
             var body = (await JsonNode.ParseAsync(request.Body))?.AsObject() ?? [];
+            if (method == "editMessageText" && body["reply_markup"] is not null && _chats.TryGetValue((long)body["chat_id"]!, out var edited))
+            {
+                body["_message_id"] = (int)body["message_id"]!;
+                edited.Writer.TryWrite(body);
+            }
             if (method != "sendMessage")
             {
                 return Results.Text(method is "editMessageText" or "editMessageReplyMarkup" or "getMe" ? "{\"ok\":true,\"result\":{\"message_id\":1,\"date\":1,\"chat\":{\"id\":1,\"type\":\"private\"},\"id\":1,\"is_bot\":true,\"first_name\":\"b\"}}" : "{\"ok\":true,\"result\":true}", "application/json");

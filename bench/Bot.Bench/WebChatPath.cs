@@ -7,22 +7,20 @@ using System.Text.Json;
 namespace Bot.Bench;
 
 /// <summary>
-/// A person on the web chat walking the real screening path: greeting, intake, the adaptive
-/// questions (answering yes), talk to a person, consent (an escalation is stored), then the
-/// conversation ends and a new one starts. One turn = POST the activity + GET the reply.
+/// A person on the web chat walking the real screening path (<see cref="Screen"/>): greeting, intake, the
+/// whole screening, talk to a person, consent (an escalation is stored), then the conversation ends and a
+/// new one starts. One turn = POST the activity + GET the reply.
 /// </summary>
 public static class WebChatPath
 {
-    private static readonly string[] Preferred =
-        ["continue", "safe", "self", "adult", "in-kazakhstan", "yes", "talk", "woman", "hotline", "agree"];
-
     private const int BareTurnsPerConversation = 20;
 
-    public static Task<int> Walk(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: false, stop);
+    public static Task<bool> Walk(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: false, stop);
 
-    public static Task<int> Bare(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: true, stop);
+    public static Task<bool> Bare(HttpClient http, List<double> latencies, CancellationToken stop) => Converse(http, latencies, bare: true, stop);
 
-    private static async Task<int> Converse(HttpClient http, List<double> latencies, bool bare, CancellationToken stop)
+    /// <returns>True when the walk reached the waiting screen (escalated).</returns>
+    private static async Task<bool> Converse(HttpClient http, List<double> latencies, bool bare, CancellationToken stop)
     {
         var started = Stopwatch.GetTimestamp();
         var session = await StartAsync(http, stop);
@@ -31,10 +29,10 @@ public static class WebChatPath
         var turns = 1;
         while (!stop.IsCancellationRequested && (!bare || turns < BareTurnsPerConversation))
         {
-            var option = Choose(prompt);
+            var option = Screen.Choose(Options(prompt));
             if (option is null)
             {
-                break;   // waiting for an operator: this person's walk is done
+                return true;   // waiting for an operator: this person's walk is done
             }
             var at = Stopwatch.GetTimestamp();
             await PostAsync(http, session, new { type = "message", value = option, from = new { id = "user" } }, stop);
@@ -42,7 +40,7 @@ public static class WebChatPath
             latencies.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds);
             turns++;
         }
-        return turns;
+        return false;
     }
 
     /// <summary>A new conversation walked into the middle of the screening.</summary>
@@ -50,9 +48,10 @@ public static class WebChatPath
     {
         var session = await StartAsync(http, CancellationToken.None);
         var prompt = await ReadAsync(http, session, CancellationToken.None);
-        for (var i = 0; i < 7; i++)   // continue, safe, self, adult, in-kazakhstan, place, first core sign
+        for (var i = 0; i < 11; i++)   // the five of intake, then two ticks and Done on each of the screening's first two screens
         {
-            await PostAsync(http, session, new { type = "message", value = Choose(prompt) ?? throw new InvalidOperationException("no option") }, CancellationToken.None);
+            var option = Screen.Choose(Options(prompt)) ?? throw new InvalidOperationException("escalated before the screening");
+            await PostAsync(http, session, new { type = "message", value = option }, CancellationToken.None);
             prompt = await ReadAsync(http, session, CancellationToken.None);
         }
     }
@@ -139,16 +138,7 @@ public static class WebChatPath
         return activities.GetArrayLength() > 0 ? activities[activities.GetArrayLength() - 1] : throw new InvalidOperationException("no reply");
     }
 
-    /// <summary>The option a person on this path presses: the preferred answer, else the first choice offered.</summary>
-    private static string? Choose(JsonElement prompt)
-    {
-        if (!prompt.TryGetProperty("suggestedActions", out var actions))
-        {
-            return null;
-        }
-        var values = actions.GetProperty("actions").EnumerateArray().Select(a => a.GetProperty("value").GetString()!).ToList();
-        static string Name(string value) => value[(value.IndexOf('.', StringComparison.Ordinal) + 1)..];
-        return Preferred.Select(p => values.FirstOrDefault(v => Name(v) == p)).FirstOrDefault(v => v is not null)
-            ?? values.FirstOrDefault(v => Name(v).StartsWith("c.", StringComparison.Ordinal));
-    }
+    private static List<Screen.Option> Options(JsonElement prompt) => prompt.TryGetProperty("suggestedActions", out var actions)
+        ? [.. actions.GetProperty("actions").EnumerateArray().Select(a => new Screen.Option(a.GetProperty("value").GetString()!, a.GetProperty("title").GetString()!))]
+        : [];
 }
