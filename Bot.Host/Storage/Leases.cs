@@ -6,20 +6,21 @@ namespace Bot.Host.Storage;
 /// <summary>
 /// Work that only one host of the database may do at a time (Telegram's long polling). The lease is a row taken and renewed by
 /// one statement on the database's clock, so no host's clock decides who holds it. A holder that dies is replaced at most
-/// <see cref="Term"/> + <see cref="Retry"/> (25 s) later; a holder cut off from the database stops its work after
+/// <see cref="Term"/> + <see cref="Retry"/> (18 s) later; a holder cut off from the database stops its work after
 /// <see cref="Trust"/>, before the lease it last renewed can expire. On SQLite (one host per database) it is always held.
 /// </summary>
 public sealed class Leases(IServiceScopeFactory scopes, StorageOptions storage, ILogger<Leases> log)
 {
     /// <summary>How long a take or a renewal holds, by the database's clock.</summary>
-    public static readonly TimeSpan Term = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Term = TimeSpan.FromSeconds(15);
     /// <summary>How often the holder renews and the other hosts try to take it.</summary>
-    public static readonly TimeSpan Retry = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan Retry = TimeSpan.FromSeconds(3);
     /// <summary>
     /// How long after a successful renewal began (by this host's monotonic clock) the holder goes on: the database's expiry is at
     /// least <see cref="Term"/> after that moment, and the margin covers stopping the work (cancelling a request in flight).
+    /// Three renewals can fail before it stops.
     /// </summary>
-    public static readonly TimeSpan Trust = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan Trust = TimeSpan.FromSeconds(11);
 
     private readonly string _self = Guid.NewGuid().ToString("N");
 
