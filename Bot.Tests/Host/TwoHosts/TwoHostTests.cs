@@ -85,9 +85,19 @@ public class TwoHostTests(ITestOutputHelper output)
             Updates++;
             api.Enqueue(update);
             // Generous: a tap made while nobody polls waits for the other host to take the lease over (at most 18 s).
-            return await TelegramUser.WaitAsync(() => User.Sent.LastOrDefault(c => step < Path.Length
-                ? StepOf(c) == step
-                : TelegramUser.Text(c) == En.Text("waiting.ask")), seconds: 180);
+            try
+            {
+                return await TelegramUser.WaitAsync(() => User.Sent.LastOrDefault(c => step < Path.Length
+                    ? StepOf(c) == step
+                    : TelegramUser.Text(c) == En.Text("waiting.ask")), seconds: 180);
+            }
+            catch (TimeoutException e)
+            {
+                // What the chat got, and from which host, to tell a lost update from a reply left in the outbox.
+                throw new TimeoutException($"Telegram chat {User.ChatId} waited for step {step}; it got: " + string.Join("; ", api.Calls()
+                    .Where(c => c.Body["chat_id"] is { } id && (long)id == User.ChatId)
+                    .Select(c => $"{c.At:HH:mm:ss.fff} {c.Host} {c.Method} {(TelegramUser.Buttons(c) is [var first, ..] ? first.Data : "")}")), e);
+            }
         }
     }
 
