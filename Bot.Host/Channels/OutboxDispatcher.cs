@@ -13,7 +13,11 @@ public interface IChannelSender
     string Channel { get; }
 
     /// <param name="message">Its <see cref="OutboundMessage.Id"/> is unique: an idempotency key where the channel takes one.</param>
-    Task SendAsync(OutboundMessage message, CancellationToken cancel);
+    /// <returns>
+    /// What the delivery leaves to store (Telegram's message id, for /exit to delete), or null: it commits with the row's
+    /// "delivered" mark, so a host killed after the send leaves less between the send and that commit.
+    /// </returns>
+    Task<Func<BotDb, Task>?> SendAsync(OutboundMessage message, CancellationToken cancel);
 }
 
 /// <summary>
@@ -389,11 +393,12 @@ public sealed class OutboxDispatcher(
             }
             address = secrets.Open(sealedAddress);
         }
-        // Sends go one after another, in order; their "delivered" marks commit together behind them, in one write.
+        // Sends go one after another, in order; their "delivered" marks (and what the sends leave) commit together behind them, in one write.
         var delivered = new List<long>(pending.Count);
+        var left = new List<Func<BotDb, Task>>();
         try
         {
-            await SendInOrderAsync(pending, key, address, sender, delivered, write, cancel);
+            await SendInOrderAsync(pending, key, address, sender, delivered, left, write, cancel);
         }
         finally
         {
@@ -407,6 +412,10 @@ public sealed class OutboxDispatcher(
                     {
                         await marks.Database.ExecuteSqlAsync($"""UPDATE "Outbox" SET "DeliveredAt" = {at} WHERE "Id" = {id}""");
                     }
+                    foreach (var store in left)
+                    {
+                        await store(marks);
+                    }
                 });
             }
         }
@@ -414,14 +423,17 @@ public sealed class OutboxDispatcher(
     }
 
     private async Task SendInOrderAsync(List<OutboxMessage> pending, string key, string address, IChannelSender sender, List<long> delivered,
-        Func<Func<BotDb, Task>, Task> write, CancellationToken cancel)
+        List<Func<BotDb, Task>> left, Func<Func<BotDb, Task>, Task> write, CancellationToken cancel)
     {
         foreach (var row in pending)
         {
             var message = row.Message(secrets);
             try
             {
-                await sender.SendAsync(new OutboundMessage(row.Id, key, address, message), cancel);
+                if (await sender.SendAsync(new OutboundMessage(row.Id, key, address, message), cancel) is { } store)
+                {
+                    left.Add(store);
+                }
                 delivered.Add(row.Id);
             }
             catch (DeliveryDeferredException deferred)

@@ -54,6 +54,7 @@ public static class StorageSetup
         builder.Services.AddBotDb(options);
         builder.Services.AddSingleton<ConversationStore>();
         builder.Services.AddSingleton<HostSignals>();
+        builder.Services.AddSingleton<Leases>();
         builder.Services.AddHostedService(services => services.GetRequiredService<HostSignals>());
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration("Retention");
         builder.Services.AddHostedService<Retention>();

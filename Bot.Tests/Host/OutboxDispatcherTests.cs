@@ -23,10 +23,11 @@ public class OutboxDispatcherTests
     {
         public string Channel => "stand-in";
 
-        public async Task SendAsync(OutboundMessage message, CancellationToken cancel)
+        public async Task<Func<Bot.Host.Storage.BotDb, Task>?> SendAsync(OutboundMessage message, CancellationToken cancel)
         {
             using var response = await http.PostAsJsonAsync("send", new { message.Address, message.Message.Text, message.Id }, cancel);
             response.EnsureSuccessStatusCode();
+            return null;
         }
     }
 

@@ -1,3 +1,4 @@
+using Bot.Host.Storage;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -23,8 +24,11 @@ public sealed class ConnectorSender(IHttpClientFactory http, ConnectorTokens tok
 
     public string Channel => BotFrameworkChannel.Channel;
 
-    public Task SendAsync(OutboundMessage message, CancellationToken cancel) =>
-        SendAsync(BotFrameworkAddress.FromJson(message.Address), message.Message, cancel);
+    async Task<Func<BotDb, Task>?> IChannelSender.SendAsync(OutboundMessage message, CancellationToken cancel)
+    {
+        await SendAsync(BotFrameworkAddress.FromJson(message.Address), message.Message, cancel);
+        return null;
+    }
 
     public async Task SendAsync(BotFrameworkAddress address, Bot.Dialogs.BotMessage message, CancellationToken cancel)
     {

@@ -1,3 +1,4 @@
+using Bot.Host.Storage;
 using Microsoft.Extensions.Options;
 using Telegram.Bot;
 using Telegram.Bot.Types;
@@ -8,12 +9,15 @@ namespace Bot.Host.Channels.Telegram;
 /// <summary>
 /// Long polling: each batch is handled chat by chat (one chat's updates in order, chats in parallel), and the offset
 /// moves past an update only after its turn is committed, so a crash re-reads it and the seen-ids table drops the repeat.
+/// One host of the database polls at a time, while it holds the lease: Telegram ends a getUpdates with 409 Conflict when another
+/// begins, so hosts polling side by side would keep cutting each other off.
 /// </summary>
-public sealed class TelegramPolling(ITelegramBotClient bot, UpdateHandler handler, TelegramSender sender, IOptions<TelegramOptions> options,
-    ILogger<TelegramPolling> log)
+public sealed class TelegramPolling(ITelegramBotClient bot, UpdateHandler handler, TelegramSender sender, Leases leases,
+    IOptions<TelegramOptions> options, ILogger<TelegramPolling> log)
     : BackgroundService
 {
     public static readonly UpdateType[] Allowed = [UpdateType.Message, UpdateType.EditedMessage, UpdateType.CallbackQuery];
+    public const string Lease = "telegram-polling";
     private const int MaxAttempts = 3;
     private readonly Dictionary<int, int> _failures = [];
 
@@ -21,20 +25,26 @@ public sealed class TelegramPolling(ITelegramBotClient bot, UpdateHandler handle
     {
         // getUpdates is refused while a webhook is set (a deployment that switched back to polling).
         await sender.BestEffortAsync("deleteWebhook", null, () => bot.DeleteWebhook(cancellationToken: stoppingToken));
+        await leases.WhileHeldAsync(Lease, held => PollAsync(held, stoppingToken), stoppingToken);
+    }
+
+    /// <summary>While the lease is held: losing it cancels the getUpdates in flight; a batch begun is finished (its turns are committed once).</summary>
+    private async Task PollAsync(CancellationToken held, CancellationToken stoppingToken)
+    {
         int? offset = null;
         var pause = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
+        while (!held.IsCancellationRequested)
         {
             Update[] updates;
             try
             {
-                updates = await bot.GetUpdates(offset, limit: 100, timeout: options.Value.PollingTimeout, allowedUpdates: Allowed, cancellationToken: stoppingToken);
+                updates = await bot.GetUpdates(offset, limit: 100, timeout: options.Value.PollingTimeout, allowedUpdates: Allowed, cancellationToken: held);
                 pause = TimeSpan.FromSeconds(1);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 log.LogWarning("Telegram getUpdates failed: {Error}; again in {Pause}", TelegramSender.Describe(e), pause);
-                await Task.Delay(pause, stoppingToken);
+                await Task.Delay(pause, held);
                 pause = TimeSpan.FromSeconds(Math.Min(30, pause.TotalSeconds * 2));
                 continue;
             }
@@ -47,7 +57,7 @@ public sealed class TelegramPolling(ITelegramBotClient bot, UpdateHandler handle
             offset = failed is { } first ? first : updates.Max(u => u.Id) + 1;
             if (failed is not null)
             {
-                await Task.Delay(pause, stoppingToken);
+                await Task.Delay(pause, held);
             }
         }
     }

@@ -72,7 +72,7 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
     /// <summary>Link previews off (Telegram:DisableLinkPreviews): for edits too.</summary>
     public LinkPreviewOptions? LinkPreview => _options.DisableLinkPreviews ? new LinkPreviewOptions { IsDisabled = true } : null;
 
-    public async Task SendAsync(OutboundMessage message, CancellationToken cancel)
+    public async Task<Func<BotDb, Task>?> SendAsync(OutboundMessage message, CancellationToken cancel)
     {
         using (var budget = _budget.AttemptAcquire(message.ConversationKey))
         {
@@ -85,7 +85,7 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
         var chatId = long.Parse(message.Address, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         if (message.Message.Redraw && await RedrawAsync(message.ConversationKey, chatId, message.Message, cancel))
         {
-            return;
+            return null;
         }
         int sent;
         try
@@ -97,9 +97,9 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
             // The person blocked the bot or deleted their account: no retry can deliver it, so it is not retried forever.
             _log.LogWarning("Telegram chat {ConversationKey} refuses messages ({Error}): reply {OutboxId} dropped",
                 Pseudonym.Of(message.ConversationKey), Describe(e), message.Id);
-            return;
+            return null;
         }
-        await RememberAsync(message.ConversationKey, sent, onlyIfAddressed: true, cancel);
+        return db => Remember(db, message.ConversationKey, sent, onlyIfAddressed: true, cancel);
     }
 
     /// <summary>
@@ -146,18 +146,23 @@ public sealed class TelegramSender : IChannelSender, IAsyncDisposable
     }
 
     /// <summary>Keeps a message id of the chat for /exit and /forget; older ids are dropped on the way.</summary>
-    public Task RememberAsync(string key, int messageId, bool onlyIfAddressed, CancellationToken cancel)
+    /// <remarks>Through the one writer: it runs after any /forget already queued, and never meets a busy database.</remarks>
+    public Task RememberAsync(string key, int messageId, bool onlyIfAddressed, CancellationToken cancel) =>
+        _writer.WriteAsync(db => Remember(db, key, messageId, onlyIfAddressed, cancel));
+
+    /// <summary>
+    /// One plain SQL command, no change tracking: it runs for every message sent and received. A /forget may have run while
+    /// this message was on its way: then nothing of the chat is kept (the address is gone).
+    /// </summary>
+    private async Task Remember(BotDb db, string key, int messageId, bool onlyIfAddressed, CancellationToken cancel)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
         var old = now - DeletableFor;
-        // Through the one writer: it runs after any /forget already queued, and never meets a busy database.
-        // One plain SQL command, no change tracking: this runs on the one writer for every message sent and received.
-        // A /forget may have run while this message was on its way: then nothing of the chat is kept (the address is gone).
-        return _writer.WriteAsync(db => db.Database.ExecuteSqlAsync($"""
+        await db.Database.ExecuteSqlAsync($"""
             DELETE FROM "TelegramMessages" WHERE "ConversationKey" = {key} AND "SentAt" < {old};
             INSERT INTO "TelegramMessages" ("ConversationKey", "MessageId", "SentAt") SELECT {key}, {messageId}, {now}
             WHERE {!onlyIfAddressed} OR EXISTS (SELECT 1 FROM "Addresses" WHERE "Key" = {key});
-            """, cancel));
+            """, cancel);
     }
 
     /// <summary>

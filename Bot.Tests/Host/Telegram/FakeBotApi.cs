@@ -7,16 +7,18 @@ using Microsoft.Extensions.Logging;
 
 namespace Bot.Tests.Host.Telegram;
 
-/// <summary>One Bot API call as the fake server received it.</summary>
-public sealed record ApiCall(string Method, JsonObject Body, DateTime At, bool Ok);
+/// <summary>One Bot API call as the fake server received it; <paramref name="Host"/> names the bot host that made it (see <see cref="FakeBotApi.TokenOf"/>).</summary>
+public sealed record ApiCall(string Method, JsonObject Body, DateTime At, bool Ok, string Host = "");
 
 /// <summary>
 /// A small stand-in for the Telegram Bot API on loopback: queues updates for getUpdates, answers the methods
-/// the bot calls, records every call, and can answer sendMessage with 429 and retry_after.
+/// the bot calls, records every call, and can answer sendMessage with 429 and retry_after. As Telegram does, a getUpdates that
+/// begins while another is waiting ends the waiting one with 409 Conflict.
 /// </summary>
 public sealed class FakeBotApi : IAsyncDisposable
 {
     public const string Token = "123456:TEST-token_abcdef";
+    private const string HostTokenPrefix = "123456:TEST-host_";
 
     private readonly WebApplication _app;
     private readonly Lock _gate = new();
@@ -26,6 +28,9 @@ public sealed class FakeBotApi : IAsyncDisposable
     private int _nextUpdateId = 1000;
     private int _nextMessageId = 1;
     private int _tooManyRequests;
+    /// <summary>The getUpdates waiting now: ended with 409 when another begins.</summary>
+    private TaskCompletionSource? _polling;
+    private int _conflicts;
 
     public string Url { get; private set; } = "";
 
@@ -50,6 +55,24 @@ public sealed class FakeBotApi : IAsyncDisposable
         await api._app.StartAsync();
         api.Url = api._app.Urls.First();
         return api;
+    }
+
+    /// <summary>
+    /// The same bot's token as a host of several on one database is given it: the fake treats every such token as the one bot
+    /// (one queue of updates, one getUpdates at a time) and records which host made each call.
+    /// </summary>
+    public static string TokenOf(string host) => HostTokenPrefix + host;
+
+    /// <summary>How many getUpdates began while another was waiting (each ended the waiting one with 409).</summary>
+    public int Conflicts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _conflicts;
+            }
+        }
     }
 
     /// <summary>The next <paramref name="count"/> sendMessage calls get 429 Too Many Requests.</summary>
@@ -101,16 +124,27 @@ public sealed class FakeBotApi : IAsyncDisposable
 
     private async Task<IResult> HandleAsync(string token, string method, HttpContext http)
     {
-        if (token != Token)
+        if (token != Token && !token.StartsWith(HostTokenPrefix, StringComparison.Ordinal))
         {
             return Results.Json(new { ok = false, error_code = 401, description = "Unauthorized" }, statusCode: 401);
         }
+        var host = token.StartsWith(HostTokenPrefix, StringComparison.Ordinal) ? token[HostTokenPrefix.Length..] : "";
         using var reader = new StreamReader(http.Request.Body);
         var text = await reader.ReadToEndAsync();
         var body = string.IsNullOrWhiteSpace(text) ? [] : JsonNode.Parse(text)!.AsObject();
         if (method == "getUpdates")
         {
-            return Results.Json(new JsonObject { ["ok"] = true, ["result"] = await UpdatesAsync(body) });
+            lock (_gate)
+            {
+                _calls.Add(new ApiCall(method, body, DateTime.UtcNow, true, host));
+            }
+            return await UpdatesAsync(body, http.RequestAborted) is { } updates
+                ? Results.Json(new JsonObject { ["ok"] = true, ["result"] = updates })
+                : Results.Json(new
+                {
+                    ok = false, error_code = 409,
+                    description = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+                }, statusCode: 409);
         }
         var tooMany = false;
         lock (_gate)
@@ -124,7 +158,7 @@ public sealed class FakeBotApi : IAsyncDisposable
             {
                 body["_message_id"] = _nextMessageId++;   // the id the bot gets back, for the tests' callbacks
             }
-            _calls.Add(new ApiCall(method, body, DateTime.UtcNow, !tooMany && !Refused.Contains(method)));
+            _calls.Add(new ApiCall(method, body, DateTime.UtcNow, !tooMany && !Refused.Contains(method), host));
         }
         if (Refused.Contains(method))
         {
@@ -161,29 +195,60 @@ public sealed class FakeBotApi : IAsyncDisposable
         ["reply_markup"] = body["reply_markup"]?.DeepClone(),
     };
 
-    /// <summary>Long polling: confirms what is below the offset, then waits (at most the timeout) for something to hand out.</summary>
-    private async Task<JsonArray> UpdatesAsync(JsonObject body)
+    /// <summary>
+    /// Long polling: confirms what is below the offset, then waits (at most the timeout) for something to hand out.
+    /// Null when another getUpdates began meanwhile (Telegram's 409); a caller that hangs up stops waiting.
+    /// </summary>
+    private async Task<JsonArray?> UpdatesAsync(JsonObject body, CancellationToken aborted)
     {
         var offset = (int?)body["offset"] ?? 0;
         var timeout = TimeSpan.FromSeconds(Math.Min((int?)body["timeout"] ?? 0, 2));
         var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        var terminated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
         {
-            Task arrived;
+            if (_polling is { } waiting)
+            {
+                _conflicts++;
+                waiting.TrySetResult();
+            }
+            _polling = terminated;
+        }
+        try
+        {
+            while (true)
+            {
+                Task arrived;
+                lock (_gate)
+                {
+                    if (terminated.Task.IsCompleted)
+                    {
+                        return null;
+                    }
+                    _updates.RemoveAll(u => (int)u["update_id"]! < offset);
+                    if (_updates.Count > 0 || DateTime.UtcNow >= deadline || aborted.IsCancellationRequested)
+                    {
+                        return new JsonArray(_updates.Take(100).Select(u => (JsonNode)u.DeepClone()).ToArray());
+                    }
+                    if (_arrived.Task.IsCompleted)
+                    {
+                        _arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+                    arrived = _arrived.Task;
+                }
+                var left = TimeSpan.FromTicks(Math.Max(0, (deadline - DateTime.UtcNow).Ticks));
+                await Task.WhenAny(arrived, terminated.Task, Task.Delay(left, aborted));
+            }
+        }
+        finally
+        {
             lock (_gate)
             {
-                _updates.RemoveAll(u => (int)u["update_id"]! < offset);
-                if (_updates.Count > 0 || DateTime.UtcNow >= deadline)
+                if (_polling == terminated)
                 {
-                    return new JsonArray(_updates.Take(100).Select(u => (JsonNode)u.DeepClone()).ToArray());
+                    _polling = null;
                 }
-                if (_arrived.Task.IsCompleted)
-                {
-                    _arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
-                arrived = _arrived.Task;
             }
-            await Task.WhenAny(arrived, Task.Delay(TimeSpan.FromTicks(Math.Max(0, (deadline - DateTime.UtcNow).Ticks))));
         }
     }
 
