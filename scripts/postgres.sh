@@ -29,8 +29,9 @@ start)
   runuser -u "$user" -- "$pg/initdb" -D "$dir/data" -U bot --pwfile="$dir/password" -A scram-sha-256 --no-sync >&2
   rm -f "$dir/password"
   # fsync off: the tests kill the host, never the database server; the cluster is thrown away at the end.
+  # 1000 connections: the suite runs many hosts at once, each with a pool of up to 100 (idle ones are kept for minutes).
   runuser -u "$user" -- "$pg/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300" start >&2 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=1000" start >&2 \
     || { cat "$dir/server.log" >&2; exit 1; }
   echo "export BOT_TEST_POSTGRES='Host=127.0.0.1;Port=$port;Username=bot;Password=$password;Database=postgres'"
   echo "export BOT_TEST_POSTGRES_DIR='$dir'"

@@ -104,6 +104,11 @@ public class TwoHostTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>A host's warnings and errors (the last 40), for a test that waited in vain.</summary>
+    private static string Warnings(HostProcess host) => string.Join("\n", host.Output.Split('\n')
+        .Where(l => l.Contains(" WRN]", StringComparison.Ordinal) || l.Contains(" ERR]", StringComparison.Ordinal) || l.Contains(" FTL]", StringComparison.Ordinal))
+        .TakeLast(40));
+
     /// <summary>A person walking to escalation through the load balancer, pressing again what was not acknowledged.</summary>
     private sealed class Person(WebChatClient chat)
     {
@@ -371,11 +376,19 @@ public class TwoHostTests(ITestOutputHelper output)
 
         // Before the kill: A took the lease at its start and renews it; B tries every few seconds and never polls.
         var renewals = new HashSet<DateTime>();
-        await TelegramUser.WaitAsync(() =>
+        try
         {
-            renewals.Add(db.Leases.AsNoTracking().Single(l => l.Name == "telegram-polling").ExpiresAt);
-            return renewals.Count >= 3 && Volatile.Read(ref halfway) == People ? "renewed twice, everyone halfway" : null;
-        }, seconds: 180);
+            await TelegramUser.WaitAsync(() =>
+            {
+                renewals.Add(db.Leases.AsNoTracking().Single(l => l.Name == "telegram-polling").ExpiresAt);
+                return renewals.Count >= 3 && Volatile.Read(ref halfway) == People ? "renewed twice, everyone halfway" : null;
+            }, seconds: 180);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{renewals.Count} renewals seen, {Volatile.Read(ref halfway)} of {People} halfway; "
+                + $"{api.Calls("getUpdates").Count} getUpdates ({api.Conflicts} conflicts).\nHost A:\n{Warnings(a)}\nHost B:\n{Warnings(b)}", e);
+        }
         var polls = api.Calls("getUpdates");
         Assert.NotEmpty(polls);
         Assert.All(polls, c => Assert.Equal("a", c.Host));
