@@ -45,6 +45,9 @@ public sealed class HostSignals(StorageOptions storage, ILogger<HostSignals> log
         Tell(name + ":" + key);
     }
 
+    /// <summary>Only the other hosts hear it: this one has already done what the signal asks.</summary>
+    public void RaiseElsewhere(string name, string key) => Tell(name + ":" + key);
+
     private void Tell(string entry)
     {
         if (storage.Shared)

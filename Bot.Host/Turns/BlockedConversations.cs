@@ -57,14 +57,14 @@ public sealed class BlockedConversations : IHostedService
     public void Set(string key, DateTime until)
     {
         _until[key] = until;
-        _signals.Raise(Signal, key);
+        _signals.RaiseElsewhere(Signal, key);
     }
 
     /// <summary>Lifted, or forgotten: call once the row's deletion is committed.</summary>
     public void Remove(string key)
     {
         _until.TryRemove(key, out _);
-        _signals.Raise(Signal, key);
+        _signals.RaiseElsewhere(Signal, key);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => LoadAsync(key: null, cancellationToken);
