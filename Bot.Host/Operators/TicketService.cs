@@ -11,8 +11,10 @@ namespace Bot.Host.Operators;
 /// <summary>The operator who acts, as the sign-in proved it.</summary>
 public sealed record OperatorIdentity(Guid Id, string Login, OperatorRole Role, string Gender, string DisplayName)
 {
-    public bool Sees(Ticket ticket) => Role == OperatorRole.Supervisor || ticket.Destination == Queue;
-    public string Queue => Role == OperatorRole.Police ? nameof(Destination.Police) : nameof(Destination.Hotline);
+    public bool Sees(Ticket ticket) => Sees(Role, ticket);
+    public static bool Sees(OperatorRole role, Ticket ticket) => role == OperatorRole.Supervisor || ticket.Destination == QueueOf(role);
+    public string Queue => QueueOf(Role);
+    private static string QueueOf(OperatorRole role) => role == OperatorRole.Police ? nameof(Destination.Police) : nameof(Destination.Hotline);
     public bool SeesPoliceNotes => Role is OperatorRole.Police or OperatorRole.Supervisor;
 }
 

@@ -9,7 +9,8 @@ namespace Bot.Host.Storage;
 /// "Something changed" for clients that wait on a host (the operators' consoles' long poll, a person's web chat stream), heard
 /// by every host of the database: on SQLite the one host calls its handlers; on PostgreSQL each raise is also a NOTIFY, and every
 /// other host's LISTEN calls its handlers. What travels is the signal's name and, for a keyed signal, a conversation key (already
-/// in every row of the database); never a word of a conversation or a ticket.
+/// in every row of the database), a pseudonym or an operator's account id and role; never a word of a conversation or a ticket,
+/// never a person's address.
 /// </summary>
 public sealed class HostSignals(StorageOptions storage, ILogger<HostSignals> log) : BackgroundService
 {

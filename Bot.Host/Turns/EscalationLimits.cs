@@ -1,3 +1,5 @@
+using Bot.Host.Storage;
+
 namespace Bot.Host.Turns;
 
 /// <summary>
@@ -5,23 +7,39 @@ namespace Bot.Host.Turns;
 /// channels' requests all come from Telegram's or Microsoft's few servers) and per conversation a day. Room is reserved before a
 /// turn that may escalate and given back when it did not, so turns running in parallel cannot pass a cap together. A refusal is
 /// never silent: the person is given the numbers (the dialog), the operators' queue shows the count, the log a warning.
-/// Kept in memory: a restart forgets the counts (a flood cannot restart the host).
+/// Kept in memory: a restart forgets the counts (a flood cannot restart the host). With several hosts each tells the others of
+/// every escalation it queued and every one it refused (a signal carrying the conversation key and the client address's
+/// pseudonym, never the address), so a cap holds across them, short of escalations committed on two hosts in the same moment.
 /// </summary>
-public sealed class EscalationLimits(IConfiguration configuration, TimeProvider clock, ILogger<EscalationLimits> log)
+public sealed class EscalationLimits
 {
     public enum Cap { None, Client, Conversation }
+
+    private const string Queued = "escalation-queued";
+    private const string Refusal = "escalation-refused";
 
     private const int MaxEntries = 100_000;   // beyond it the keys with nothing left in their window are dropped
     private static readonly TimeSpan ClientWindow = TimeSpan.FromHours(1);
     private static readonly TimeSpan ConversationWindow = TimeSpan.FromDays(1);
     private static readonly TimeSpan RefusedWindow = TimeSpan.FromDays(1);
-    private readonly int _perClient = configuration.GetValue("Abuse:EscalationsPerHourPerClient", 10);
-    private readonly int _perConversation = configuration.GetValue("Abuse:EscalationsPerDayPerConversation", 3);
+    private readonly int _perClient;
+    private readonly int _perConversation;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<EscalationLimits> _log;
+    private readonly HostSignals _signals;
     private readonly Dictionary<string, List<DateTimeOffset>> _clients = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<DateTimeOffset>> _conversations = new(StringComparer.Ordinal);
     /// <summary>Refusals counted by the hour they happened in (a flood's count stays 24 numbers, not one entry each).</summary>
     private readonly List<(DateTimeOffset Hour, int PerClient, int PerConversation)> _refused = [];
     private readonly Lock _lock = new();
+
+    public EscalationLimits(IConfiguration configuration, TimeProvider clock, ILogger<EscalationLimits> log, HostSignals signals)
+    {
+        (_perClient, _perConversation) = (configuration.GetValue("Abuse:EscalationsPerHourPerClient", 10), configuration.GetValue("Abuse:EscalationsPerDayPerConversation", 3));
+        (_clock, _log, _signals) = (clock, log, signals);
+        signals.On(Queued, QueuedElsewhere, missed: () => { });   // missed ones are not counted: a cap is then a little looser for a while
+        signals.On(Refusal, cap => Count(Enum.Parse<Cap>(cap)), missed: () => { });
+    }
 
     /// <summary>Room for one escalation, given back on dispose unless <see cref="Keep"/> was called (the ticket was committed).</summary>
     public sealed class Reservation : IDisposable
@@ -38,7 +56,15 @@ public sealed class EscalationLimits(IConfiguration configuration, TimeProvider 
         /// <summary>The cap this turn is over (no room reserved), or <see cref="Cap.None"/>.</summary>
         public Cap Reached { get; }
 
-        public void Keep() => _done = true;
+        /// <summary>The escalation was committed: the room stays used, here and on the other hosts.</summary>
+        public void Keep()
+        {
+            if (!_done && Reached == Cap.None)
+            {
+                _limits?.Kept(_conversation, _client);
+            }
+            _done = true;
+        }
 
         public void Dispose()
         {
@@ -56,7 +82,9 @@ public sealed class EscalationLimits(IConfiguration configuration, TimeProvider 
     /// <param name="client">The client address (<see cref="ClientAddress"/>), or null where the channel has none.</param>
     public Reservation Reserve(string conversation, string? client)
     {
-        var now = clock.GetUtcNow();
+        // Counted under the address's pseudonym, which every host of the deployment computes alike and may tell the others.
+        client = client is null ? null : Pseudonym.Of("client:" + client);
+        var now = _clock.GetUtcNow();
         lock (_lock)
         {
             Trim(now);
@@ -78,8 +106,18 @@ public sealed class EscalationLimits(IConfiguration configuration, TimeProvider 
     /// <summary>The person asked for a person and was told to call instead: counted for the operators and logged (without ids).</summary>
     public void Refused(Cap cap)
     {
-        var now = clock.GetUtcNow();
-        int count;
+        _signals.RaiseElsewhere(Refusal, cap.ToString());
+        if (Count(cap) is var count && count is 1 or 10 or 100 or 1000 or 10_000 or 100_000)   // a flood of refusals is a few lines, not one each
+        {
+            _log.LogWarning("Escalations not queued this hour over the {Cap} cap: {Count} (each was given 116 16 and 102 instead)",
+                cap == Cap.Client ? "Abuse:EscalationsPerHourPerClient" : "Abuse:EscalationsPerDayPerConversation", count);
+        }
+    }
+
+    /// <returns>This hour's refusals over <paramref name="cap"/>, this one included.</returns>
+    private int Count(Cap cap)
+    {
+        var now = _clock.GetUtcNow();
         lock (_lock)
         {
             Trim(now);
@@ -90,12 +128,7 @@ public sealed class EscalationLimits(IConfiguration configuration, TimeProvider 
             }
             var last = _refused[^1];
             _refused[^1] = cap == Cap.Client ? last with { PerClient = last.PerClient + 1 } : last with { PerConversation = last.PerConversation + 1 };
-            count = cap == Cap.Client ? _refused[^1].PerClient : _refused[^1].PerConversation;
-        }
-        if (count is 1 or 10 or 100 or 1000 or 10_000 or 100_000)   // a flood of refusals is a few lines, not one each
-        {
-            log.LogWarning("Escalations not queued this hour over the {Cap} cap: {Count} (each was given 116 16 and 102 instead)",
-                cap == Cap.Client ? "Abuse:EscalationsPerHourPerClient" : "Abuse:EscalationsPerDayPerConversation", count);
+            return cap == Cap.Client ? _refused[^1].PerClient : _refused[^1].PerConversation;
         }
     }
 
@@ -104,8 +137,29 @@ public sealed class EscalationLimits(IConfiguration configuration, TimeProvider 
     {
         lock (_lock)
         {
-            Trim(clock.GetUtcNow());
+            Trim(_clock.GetUtcNow());
             return (_refused.Sum(r => r.PerClient), _refused.Sum(r => r.PerConversation));
+        }
+    }
+
+    private void Kept(string conversation, string? client) => _signals.RaiseElsewhere(Queued, (client ?? "-") + " " + conversation);
+
+    /// <summary>Another host queued an escalation: it counts here from now.</summary>
+    private void QueuedElsewhere(string signal)
+    {
+        if (signal.Split(' ', 2) is not [var client, var conversation])
+        {
+            return;
+        }
+        var now = _clock.GetUtcNow();
+        lock (_lock)
+        {
+            Trim(now);
+            Add(_conversations, conversation, now);
+            if (client != "-")
+            {
+                Add(_clients, client, now);
+            }
         }
     }
 

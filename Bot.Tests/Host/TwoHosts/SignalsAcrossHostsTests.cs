@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Bot.Content;
 using Xunit.Abstractions;
+using static Bot.Tests.Host.Operators.OperatorHarness;
 
 namespace Bot.Tests.Host.TwoHosts;
 
@@ -119,5 +120,73 @@ public class SignalsAcrossHostsTests(ITestOutputHelper output)
         }
         Assert.Equal(stored, await TakenAsync());
         output.WriteLine($"host B refused the blocked conversation from its try {sent - 3} on");
+    }
+
+    [Fact]
+    public async Task The_escalation_cap_of_one_address_counts_what_either_host_queued_and_both_show_the_refusals()
+    {
+        var (a, b) = await TwoHostTests.StartTwoAsync(new() { ["Abuse:EscalationsPerHourPerClient"] = "2" });
+        await using var _ = b;
+        await using var __ = a;
+        using var familyOnA = FromAddress(a, "127.0.0.2");
+        using var familyOnB = FromAddress(b, "127.0.0.2");
+        // One escalation through each host from one address: the cap of two is full on both, not on each.
+        foreach (var http in new[] { familyOnA, familyOnB })
+        {
+            var queued = await ToConsentAsync(http);
+            await queued.PressAsync(En.Text("button.agree"));
+            Assert.Equal(En.Text("waiting.ask"), WebChatClient.Text(queued.LastPrompt));
+        }
+        foreach (var http in new[] { familyOnA, familyOnB })
+        {
+            var over = await ToConsentAsync(http);
+            var replies = (await over.PressAsync(En.Text("button.agree"))).Select(WebChatClient.Text).ToList();
+            Assert.Equal([En.Text("waiting.capped"), En.Text("menu.ask")], replies);
+        }
+
+        using var onA = await OperatorAsync(a, "aliya");
+        using var onB = await OperatorAsync(b, "dana");
+        Assert.Equal(2, (await TicketsAsync(onA)).GetArrayLength());
+        // Each host refused one and hears of the other's: the queue shows both, whichever host the console asks.
+        foreach (var console in new[] { onA, onB })
+        {
+            await UntilAsync(async () => (await console.GetFromJsonAsync<JsonElement>("api/operator/refused")).GetProperty("perClient").GetInt32() == 2,
+                "both refusals counted");
+        }
+    }
+
+    [Fact]
+    public async Task An_operator_whose_console_talks_to_one_host_is_on_shift_on_the_other_until_she_signs_out()
+    {
+        var (a, b) = await TwoHostTests.StartTwoAsync();
+        await using var _ = b;
+        await using var __ = a;
+        await ConsentAsync(a, language: "uz");
+        // Her console talks to host B only; she reads the language of her console (Kazakh), not Uzbek.
+        using var aigerim = await OperatorAsync(b, "aigerim");
+        var id = (await WaitForTicketAsync(aigerim)).GetProperty("id").GetString();
+        async Task<bool> MarkedOnB() => (await TicketsAsync(aigerim)).EnumerateArray().Single(t => t.GetProperty("id").GetString() == id)
+            .GetProperty("noReaderOnShift").GetBoolean();
+        Assert.True(await MarkedOnB());
+
+        // A colleague who reads Uzbek signs in on host A, and never asks host B anything.
+        using var nodira = await OperatorAsync(a, "nodira", reads: "uz");
+        await UntilAsync(async () => !await MarkedOnB(), "host B counts the operator on shift on host A");
+        using (var signOut = await nodira.PostAsync("operators/signout", new FormUrlEncodedContent([])))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, signOut.StatusCode);
+        }
+        await UntilAsync(MarkedOnB, "host B hears she signed out on host A");
+    }
+
+    /// <summary>What another host tells arrives within milliseconds; 30 s is for a machine that is very busy.</summary>
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "not within 30 s: " + what);
+            await Task.Delay(100);
+        }
     }
 }
