@@ -98,6 +98,7 @@ public sealed partial class Conversation
         {
             { Option: { } option } => await PressAsync(option),
             { Text: { } text } => await TypeAsync(text),
+            { TooLong: true } => TooLong(),
             _ => Unreadable(),
         };
         if (effect == TurnEffect.None)

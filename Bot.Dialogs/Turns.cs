@@ -7,9 +7,19 @@ namespace Bot.Dialogs;
 /// Sent from our own web page, whose header has the quick-exit and erase buttons: the privacy line names those buttons instead of
 /// the commands (the ".web" variant of a text).
 /// </param>
-public sealed record UserTurn(string? Text = null, string? Option = null, string? Locale = null, bool ExitButton = false)
+/// <param name="TooLong">Typed, but longer than <see cref="MaxTextLength"/>: the bot says so and asks for it in parts.</param>
+public sealed record UserTurn(string? Text = null, string? Option = null, string? Locale = null, bool ExitButton = false, bool TooLong = false)
 {
+    /// <summary>The longest message a person may send (Telegram's own limit; the web chat and the Bot Framework take the same).</summary>
+    public const int MaxTextLength = 4096;
+
     public static UserTurn Typed(string text, string? locale = null) => new(Text: text, Locale: locale);
+
+    /// <summary>What a person typed, as a channel received it: control characters dropped (line breaks kept); too long, said so.</summary>
+    public static UserTurn FromTyped(string text, string? locale = null) => text.Length > MaxTextLength
+        ? new(Locale: locale, TooLong: true)
+        : Typed(new string(text.Where(c => !char.IsControl(c) || c == '\n').ToArray()), locale);
+
     public static UserTurn Pressed(string option, string? locale = null) => new(Option: option, Locale: locale);
     /// <summary>Something the bot does not read (a photo, a file): neither text nor an option.</summary>
     public static UserTurn Unreadable(string? locale = null) => new(Locale: locale);

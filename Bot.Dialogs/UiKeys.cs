@@ -17,7 +17,7 @@ public static class UiKeys
         "operator.joined.hotline", "operator.joined.police", "operator.says.hotline", "operator.says.police", "operator.gender.woman", "operator.gender.man",
         "operator.ended", "operator.transferred.hotline", "operator.transferred.police", "operator.none", "operator.closed",
         "menu.ask", "help.text", "exit.done", "forget.done",
-        "button.none", "input.expired", "input.choose", "input.unsupported", "input.unknown-command", "input.slow-down",
+        "button.none", "input.expired", "input.choose", "input.unsupported", "input.unknown-command", "input.slow-down", "input.too-long",
     ];
 
     public static IReadOnlyList<string> Required { get; } =

@@ -40,6 +40,12 @@ public sealed partial class Conversation
         return TurnEffect.None;
     }
 
+    private TurnEffect TooLong()
+    {
+        Add(new BotMessage(Pack.Text("input.too-long", ("max", UserTurn.MaxTextLength.ToString(CultureInfo.InvariantCulture))), []));
+        return TurnEffect.None;
+    }
+
     private async Task<TurnEffect> TypeAsync(string text)
     {
         text = text.Trim();

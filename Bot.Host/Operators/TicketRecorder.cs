@@ -43,7 +43,7 @@ public sealed class TicketRecorder(Sealed secrets, IOptions<TicketOptions> optio
         }
         if (result.ForOperator is { } text)
         {
-            db.TicketMessages.Add(new TicketMessage { TicketId = open.Id, From = "user", Text = secrets.Seal(Tickets.Clip(text)), At = turn.At });
+            db.TicketMessages.Add(new TicketMessage { TicketId = open.Id, From = "user", Text = secrets.Seal(text), At = turn.At });
             Tickets.Audit(db, open.Id, "user", "user-message", null, turn.At);
             return true;
         }
@@ -93,8 +93,6 @@ public static class Tickets
 
     public static void Audit(BotDb db, Guid ticket, string actor, string action, string? detail, DateTime at) =>
         db.TicketAudit.Add(new TicketAudit { TicketId = ticket, Actor = actor, Action = action, Detail = detail, At = at });
-
-    public static string Clip(string text) => text.Length > MaxTextLength ? text[..MaxTextLength] : text;
 
     /// <summary>Clause 39: one working day; a Friday's ticket is due on Monday.</summary>
     public static DateTime AddWorkingDay(DateTime at)

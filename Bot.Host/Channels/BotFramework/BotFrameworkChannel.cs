@@ -15,7 +15,6 @@ public static class BotFrameworkChannel
 {
     public const string Channel = "botframework";
     private const int MaxBodyBytes = 256 * 1024;
-    private const int MaxTextLength = 4096;
     /// <summary>Far above any channel's real ids (Teams' are the longest, a few hundred characters).</summary>
     private const int MaxIdLength = 1024;
 
@@ -152,10 +151,7 @@ public static class BotFrameworkChannel
             case "message" when activity.Value is { ValueKind: JsonValueKind.String } value:
                 return UserTurn.Pressed(value.GetString()!, locale);
             case "message":
-                var text = activity.Text ?? "";
-                // Over-long or control-character text is not an answer: the bot asks again, clearly.
-                text = text.Length > MaxTextLength ? "" : new string(text.Where(c => !char.IsControl(c) || c == '\n').ToArray()).Trim();
-                return UserTurn.Typed(text, locale);
+                return UserTurn.FromTyped(activity.Text ?? "", locale);
             case "conversationUpdate" when activity.MembersAdded?.Any(m => m.Id is not null && m.Id != activity.Recipient?.Id) == true:
                 return UserTurn.Typed("/start", locale);   // the person joined (not the bot): greet once
             default:

@@ -16,7 +16,6 @@ public sealed class UpdateHandler(
     ConversationService conversations, TelegramSender sender, ITelegramBotClient bot, BotContent content,
     ILogger<UpdateHandler> log)
 {
-    private const int MaxTextLength = 4096;
 
     /// <summary>The chat an update belongs to, for ordering; null when the bot ignores it.</summary>
     public static long? ChatOf(Update update) => update switch
@@ -50,9 +49,7 @@ public sealed class UpdateHandler(
         var chatId = message.Chat.Id;
         var key = TelegramSender.KeyOf(chatId);
         _ = sender.BestEffortAsync("sendChatAction", key, () => bot.SendChatAction(chatId, ChatAction.Typing, cancellationToken: cancel));
-        // Over-long or control-character text is not an answer: the engine asks again, clearly.
-        text = text.Length > MaxTextLength ? "" : new string(text.Where(c => !char.IsControl(c) || c == '\n').ToArray());
-        var turn = UserTurn.Typed(text, message.From?.LanguageCode);
+        var turn = UserTurn.FromTyped(text, message.From?.LanguageCode);
         var result = await conversations.HandleAsync(key, TelegramSender.ChannelName, turn, inboundId, Address(chatId), cancel: cancel);
         await AfterTurnAsync(result, key, chatId, message.MessageId, cancel);
     }

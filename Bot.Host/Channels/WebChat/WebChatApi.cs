@@ -38,7 +38,6 @@ public static partial class WebChatApi
 {
     public const string Channel = "webchat";
     private const int MaxBodyBytes = 64 * 1024;
-    private const int MaxTextLength = 4096;
     private const int MaxUploadBytes = 16 * 1024 * 1024;   // read and dropped: a phone's photo is refused politely, not with a 413
     private const string CorsPolicy = "webchat-embedders";
 
@@ -86,13 +85,13 @@ public static partial class WebChatApi
     private static Ok<PageSettings> Settings(Microsoft.Extensions.Options.IOptions<WebChatOptions> options, BotContent content) =>
         TypedResults.Ok(new PageSettings(
             options.Value.ExitUrl,
-            MaxTextLength,
+            UserTurn.MaxTextLength,
             [.. content.LanguageCodes.SelectMany(code => content[code].Contacts.Select(c => c.Number).Concat(content[code].Consulates.Select(c => c.Number)))
                 .Distinct().OrderByDescending(n => n.Length)],
             content.LanguageCodes.ToDictionary(code => code, code => new PageWords(
                 content[code].Text("web.exit"),
                 content[code].Text("web.forget"),
-                content[code].Text("web.too-long", ("max", MaxTextLength.ToString(CultureInfo.InvariantCulture))),
+                content[code].Text("web.too-long", ("max", UserTurn.MaxTextLength.ToString(CultureInfo.InvariantCulture))),
                 content[code].Text("web.not-sent"),
                 content[code].Text("forget.done"),
                 content[code].Text("button.start-again")))));
@@ -375,10 +374,7 @@ public static partial class WebChatApi
         {
             return UserTurn.Pressed(pressed, locale);
         }
-        var text = activity.Text ?? "";
-        // Over-long or control-character text is not an answer: the bot asks again, clearly.
-        text = text.Length > MaxTextLength ? "" : new string(text.Where(c => !char.IsControl(c) || c == '\n').ToArray());
-        return UserTurn.Typed(text, locale) with { ExitButton = HasExitButton(activity) };
+        return UserTurn.FromTyped(activity.Text ?? "", locale) with { ExitButton = HasExitButton(activity) };
     }
 
     internal static Activity ToActivity(string conversationId, string sequence, DateTime at, BotMessage message) => new()
