@@ -25,7 +25,7 @@ public class ConsoleAlertAndChartsBrowserTests(ITestOutputHelper output)
     {
         var words = TestContent.Content[language];
         await using var host = await HostProcess.StartAsync();
-        Assert.Equal(0, (await AddOperatorAsync(host.DataPath, "olga", "hotline", "f", "Olga", Password)).ExitCode);
+        Assert.Equal(0, (await AddOperatorAsync(host, "olga", "hotline", "f", "Olga", Password)).ExitCode);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await WebChatBrowserTests.LaunchChromiumAsync(playwright);
         var console = await SignInAsync(browser, host, "olga", language, CountTones);
@@ -78,7 +78,7 @@ public class ConsoleAlertAndChartsBrowserTests(ITestOutputHelper output)
         await using var host = await HostProcess.StartAsync();
         foreach (var (login, role) in new[] { ("olga", "hotline"), ("saule", "supervisor") })
         {
-            Assert.Equal(0, (await AddOperatorAsync(host.DataPath, login, role, "f", char.ToUpperInvariant(login[0]) + login[1..], Password)).ExitCode);
+            Assert.Equal(0, (await AddOperatorAsync(host, login, role, "f", char.ToUpperInvariant(login[0]) + login[1..], Password)).ExitCode);
         }
         // Two closed tickets: the longest disposition there is, and a small count that must stay a hatched "<3".
         using var api = await OperatorAsync(host, "nurlan");

@@ -14,7 +14,7 @@ public class OperatorConsoleBrowserTests(ITestOutputHelper output)
     public async Task An_operator_sees_a_new_ticket_without_reloading_claims_it_and_the_person_reads_the_reply()
     {
         await using var host = await HostProcess.StartAsync();
-        Assert.Equal(0, (await AddOperatorAsync(host.DataPath, "dana", "hotline", "f", "Dana", "a long pass phrase")).ExitCode);
+        Assert.Equal(0, (await AddOperatorAsync(host, "dana", "hotline", "f", "Dana", "a long pass phrase")).ExitCode);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await WebChatBrowserTests.LaunchChromiumAsync(playwright);
         var console = await browser.NewPageAsync(new() { Locale = "en" });

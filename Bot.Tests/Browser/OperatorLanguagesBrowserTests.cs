@@ -18,8 +18,7 @@ public class OperatorLanguagesBrowserTests
     {
         var (words, tajik) = (TestContent.Content[language], TestContent.Content["tg"]);
         await using var host = await HostProcess.StartAsync();
-        var (code, added) = await OperatorCliAsync(host.DataPath, OperatorShiftBrowserTests.Password,
-            "add", "olga", "--role", "hotline", "--gender", "f", "--display-name", "Olga", "--reads", "kk,ru");
+        var (code, added) = await AddOperatorAsync(host, "olga", "hotline", "f", "Olga", OperatorShiftBrowserTests.Password, reads: "kk,ru");
         Assert.True(code == 0, added);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await WebChatBrowserTests.LaunchChromiumAsync(playwright);

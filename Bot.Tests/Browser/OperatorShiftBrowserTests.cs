@@ -30,7 +30,7 @@ public partial class OperatorShiftBrowserTests(ITestOutputHelper output)
         await using var host = await HostProcess.StartAsync(settings: OneAddressManyTickets);
         foreach (var (login, role) in new[] { ("olga", "hotline"), ("aruzhan", "police"), ("saule", "supervisor") })
         {
-            Assert.Equal(0, (await AddOperatorAsync(host.DataPath, login, role, "f", char.ToUpperInvariant(login[0]) + login[1..], Password)).ExitCode);
+            Assert.Equal(0, (await AddOperatorAsync(host, login, role, "f", char.ToUpperInvariant(login[0]) + login[1..], Password)).ExitCode);
         }
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await WebChatBrowserTests.LaunchChromiumAsync(playwright);
@@ -132,7 +132,7 @@ public partial class OperatorShiftBrowserTests(ITestOutputHelper output)
     public async Task A_redraw_storm_of_twenty_tickets_while_typing_never_shows_two_reply_boxes_and_never_loses_the_draft()
     {
         await using var host = await HostProcess.StartAsync(settings: OneAddressManyTickets);
-        Assert.Equal(0, (await AddOperatorAsync(host.DataPath, "dana", "hotline", "f", "Dana", Password)).ExitCode);
+        Assert.Equal(0, (await AddOperatorAsync(host, "dana", "hotline", "f", "Dana", Password)).ExitCode);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await WebChatBrowserTests.LaunchChromiumAsync(playwright);
         var console = await SignInAsync(browser, host, "dana", "ru");

@@ -4,10 +4,32 @@ using Microsoft.Playwright;
 
 namespace Bot.Tests.Browser;
 
-/// <summary>Debian's Chromium, driven by Playwright, walks the web chat as a person would.</summary>
-public class WebChatBrowserTests
+/// <summary>One host and one Chromium for the class: each test has a page of its own (its own browser context) and its own conversation.</summary>
+public sealed class WebChatBrowserHost : IAsyncLifetime
 {
-    private const string ExitUrl = "https://neutral.example/weather";
+    public HostProcess Host { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    private IPlaywright _playwright = null!;
+
+    public async Task InitializeAsync()
+    {
+        Host = await HostProcess.StartAsync(settings: new Dictionary<string, string> { ["WebChat:ExitUrl"] = WebChatBrowserTests.ExitUrl });
+        _playwright = await Playwright.CreateAsync();
+        Browser = await WebChatBrowserTests.LaunchChromiumAsync(_playwright);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright.Dispose();
+        await Host.DisposeAsync();
+    }
+}
+
+/// <summary>Debian's Chromium, driven by Playwright, walks the web chat as a person would.</summary>
+public class WebChatBrowserTests(WebChatBrowserHost shared) : IClassFixture<WebChatBrowserHost>
+{
+    internal const string ExitUrl = "https://neutral.example/weather";
 
     public static async Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) =>
         await playwright.Chromium.LaunchAsync(new()
@@ -46,10 +68,9 @@ public class WebChatBrowserTests
     public async Task A_person_walks_from_the_greeting_to_the_rights_card_and_leaves_by_quick_exit(string language)
     {
         var pack = TestContent.Content[language];
-        await using var host = await HostProcess.StartAsync(settings: new Dictionary<string, string> { ["WebChat:ExitUrl"] = ExitUrl });
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchChromiumAsync(playwright);
-        var page = await browser.NewPageAsync(new() { Locale = language, ViewportSize = new() { Width = 360, Height = 640 } });
+        var (host, browser) = (shared.Host, shared.Browser);
+        await using var context = await browser.NewContextAsync(new() { Locale = language, ViewportSize = new() { Width = 360, Height = 640 } });
+        var page = await context.NewPageAsync();
         await page.RouteAsync(ExitUrl, route => route.FulfillAsync(new() { Body = "<title>Weather</title>", ContentType = "text/html" }));
         await page.GotoAsync(host.BaseAddress.ToString());
 
@@ -79,10 +100,9 @@ public class WebChatBrowserTests
     [Fact]
     public async Task A_page_whose_token_has_expired_starts_a_new_conversation()
     {
-        await using var host = await HostProcess.StartAsync();
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchChromiumAsync(playwright);
-        var page = await browser.NewPageAsync(new() { Locale = "en" });
+        var (host, browser) = (shared.Host, shared.Browser);
+        await using var context = await browser.NewContextAsync(new() { Locale = "en" });
+        var page = await context.NewPageAsync();
         var privacy = TestContent.Content["en"].Text("privacy.ask").Split('\n')[0];
         await page.GotoAsync(host.BaseAddress.ToString());
         await Assertions.Expect(page.GetByRole(AriaRole.Log)).ToContainTextAsync(privacy);
@@ -98,10 +118,9 @@ public class WebChatBrowserTests
     [Fact]
     public async Task Typed_text_is_shown_as_text_never_as_html()
     {
-        await using var host = await HostProcess.StartAsync();
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchChromiumAsync(playwright);
-        var page = await browser.NewPageAsync(new() { Locale = "en" });
+        var (host, browser) = (shared.Host, shared.Browser);
+        await using var context = await browser.NewContextAsync(new() { Locale = "en" });
+        var page = await context.NewPageAsync();
         var dialogs = 0;
         page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
         await page.GotoAsync(host.BaseAddress.ToString());

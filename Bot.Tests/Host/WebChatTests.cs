@@ -6,8 +6,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Bot.Tests.Host;
 
+/// <summary>One host for the tests that need nothing of their own: each talks in its own conversation.</summary>
+public sealed class WebChatHost : IAsyncLifetime
+{
+    public HostProcess Host { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Host = await HostProcess.StartAsync();
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
 /// <summary>The web chat over real HTTP against the real host process and a real SQLite file.</summary>
-public class WebChatTests
+public class WebChatTests(WebChatHost shared) : IClassFixture<WebChatHost>
 {
     private static readonly LanguagePack En = TestContent.Content["en"];
 
@@ -69,7 +79,7 @@ public class WebChatTests
     [Fact]
     public async Task One_conversations_token_cannot_read_or_write_another()
     {
-        await using var host = await HostProcess.StartAsync();
+        var host = shared.Host;
         var a = new WebChatClient(host.Http);
         var b = new WebChatClient(host.Http);
         await a.StartAsync();
@@ -98,7 +108,7 @@ public class WebChatTests
     [MemberData(nameof(BadInputs))]
     public async Task Bad_input_gets_a_clear_reply_and_changes_nothing(string _, string json)
     {
-        await using var host = await HostProcess.StartAsync();
+        var host = shared.Host;
         var chat = new WebChatClient(host.Http);
         await chat.StartAsync();
         using var response = await chat.PostRawAsync(json);
@@ -107,8 +117,9 @@ public class WebChatTests
         Assert.Contains(WebChatClient.Text(replies[0]), new[] { En.Text("input.choose"), En.Text("input.unknown-command"), En.Text("input.expired") });
         Assert.Equal(En.Text("privacy.ask"), WebChatClient.Text(replies[^1]));
         await using var db = Open(host);
-        Assert.Empty(await db.Tickets.ToListAsync());
-        Assert.Contains("\"step\":\"Privacy\"", host.Secrets().OpenJson((await db.Conversations.SingleAsync()).State), StringComparison.Ordinal);
+        Assert.Empty(await db.Tickets.Where(t => t.ConversationKey == chat.ConversationId).ToListAsync());
+        Assert.Contains("\"step\":\"Privacy\"", host.Secrets().OpenJson((await db.Conversations.SingleAsync(c => c.Key == chat.ConversationId)).State),
+            StringComparison.Ordinal);
     }
 
     [Theory]
@@ -117,7 +128,7 @@ public class WebChatTests
     [InlineData("{\"type\":5}", HttpStatusCode.BadRequest)]
     public async Task Malformed_requests_are_refused_with_4xx(string json, HttpStatusCode expected)
     {
-        await using var host = await HostProcess.StartAsync();
+        var host = shared.Host;
         var chat = new WebChatClient(host.Http);
         await chat.StartAsync();
         using var response = await chat.PostRawAsync(json);
@@ -127,8 +138,9 @@ public class WebChatTests
     [Fact]
     public async Task A_body_of_100_kB_is_refused_and_the_host_stays_up()
     {
-        await using var host = await HostProcess.StartAsync();
-        var chat = new WebChatClient(host.Http);
+        var host = shared.Host;
+        using var own = new HttpClient { BaseAddress = host.BaseAddress };   // the connection Kestrel closes is not the other tests'
+        var chat = new WebChatClient(own);
         await chat.StartAsync();
         using var response = await chat.PostRawAsync("{\"type\":\"message\",\"text\":\"" + new string('x', 100_000) + "\"}");
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
@@ -143,7 +155,7 @@ public class WebChatTests
     [Fact]
     public async Task The_page_is_served_without_anything_from_elsewhere()
     {
-        await using var host = await HostProcess.StartAsync();
+        var host = shared.Host;
         var page = await host.Http.GetStringAsync("/");
         Assert.Contains("quick-exit", page, StringComparison.Ordinal);
         Assert.DoesNotContain("http", page.Replace("http-equiv", "", StringComparison.Ordinal), StringComparison.Ordinal);
@@ -157,7 +169,7 @@ public class WebChatTests
     [Fact]
     public async Task Concurrent_turns_of_one_conversation_are_serialised_and_none_is_lost()
     {
-        await using var host = await HostProcess.StartAsync();
+        var host = shared.Host;
         var chat = new WebChatClient(host.Http);
         await chat.StartAsync();
         var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => chat.PostRawAsync("""{"type":"message","text":"/help"}""")));
@@ -172,7 +184,8 @@ public class WebChatTests
         Assert.Equal(20, replies.Count(r => WebChatClient.Text(r) == En.Text("help.text")));
         // Each turn showed a fresh prompt number: 1 greeting + 20 turns, none overwritten by a concurrent one.
         await using var db = Open(host);
-        Assert.Contains("\"prompt\":21", host.Secrets().OpenJson((await db.Conversations.SingleAsync()).State), StringComparison.Ordinal);
+        Assert.Contains("\"prompt\":21", host.Secrets().OpenJson((await db.Conversations.SingleAsync(c => c.Key == chat.ConversationId)).State),
+            StringComparison.Ordinal);
     }
 
     [Fact]

@@ -33,14 +33,23 @@ public static class OperatorHarness
         return (process.ExitCode, output);
     }
 
+    /// <summary>
+    /// `operator add` run in this process against the host's database: no process start for each of a test's accounts (the
+    /// verb as its own process is tested in OperatorTests).
+    /// </summary>
+    /// <param name="reads">The persons' languages the account declares it reads (`--reads`); null declares none.</param>
+    public static Task<(int ExitCode, string Output)> AddOperatorAsync(HostProcess host, string login, string role, string gender, string name, string password,
+        string? reads = null) =>
+        OperatorCliInProcessAsync(host, password,
+            ["add", login, "--role", role, "--gender", gender, "--display-name", name, .. reads is null ? Array.Empty<string>() : ["--reads", reads]]);
+
     /// <summary>A new account (the CLI verb run in this process: no process start for each of a test's accounts) and an HTTP client signed in as it.</summary>
     /// <param name="reads">The persons' languages the account declares it reads (`--reads`); null declares none.</param>
     /// <param name="cookies">Where the client keeps its cookies (another client may share them: the same browser on another host).</param>
     public static async Task<HttpClient> OperatorAsync(HostProcess host, string login, string role = "hotline", string gender = "f", string? name = null,
         string? reads = null, CookieContainer? cookies = null)
     {
-        var (code, output) = await OperatorCliInProcessAsync(host, "correct horse battery staple",
-            ["add", login, "--role", role, "--gender", gender, "--display-name", name ?? "Aigerim", .. reads is null ? Array.Empty<string>() : ["--reads", reads]]);
+        var (code, output) = await AddOperatorAsync(host, login, role, gender, name ?? "Aigerim", "correct horse battery staple", reads);
         Assert.True(code == 0, output);
         var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false })
         {

@@ -18,7 +18,7 @@ public class OperatorSecurityTests
         using var leaving = await OperatorAsync(host, "gulnar");
         Assert.Equal(HttpStatusCode.OK, (await leaving.GetAsync("api/operator/tickets")).StatusCode);
 
-        var (code, output) = await OperatorCliAsync(host.DataPath, "", "disable", "gulnar");
+        var (code, output) = await OperatorCliInProcessAsync(host, "", ["disable", "gulnar"]);
         Assert.True(code == 0, output);
 
         using var client = new HttpClient { BaseAddress = host.BaseAddress };
@@ -43,7 +43,7 @@ public class OperatorSecurityTests
     {
         // A short lockout instead of fifteen minutes; the rule (backoff after three failures, lockout at five, per login and address) is the production one.
         await using var host = await HostProcess.StartAsync(settings: new Dictionary<string, string> { ["Operators:Lockout"] = "00:00:05" });
-        Assert.Equal(0, (await AddOperatorAsync(host.DataPath, "dana", "hotline", "f", "Dana", Password)).ExitCode);
+        Assert.Equal(0, (await AddOperatorAsync(host, "dana", "hotline", "f", "Dana", Password)).ExitCode);
         using var client = new HttpClient { BaseAddress = host.BaseAddress };
         var statuses = new List<HttpStatusCode>();
         for (var attempt = 1; statuses.Count(s => s == HttpStatusCode.Unauthorized) < 5; attempt++)
@@ -149,7 +149,7 @@ public class OperatorSecurityTests
     public async Task Forms_and_api_posts_without_the_antiforgery_token_are_refused_and_the_cookies_are_strict_and_http_only()
     {
         await using var host = await HostProcess.StartAsync();
-        Assert.Equal(0, (await AddOperatorAsync(host.DataPath, "saule", "hotline", "f", "Saule", Password)).ExitCode);
+        Assert.Equal(0, (await AddOperatorAsync(host, "saule", "hotline", "f", "Saule", Password)).ExitCode);
         using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
         {
             BaseAddress = host.BaseAddress,
@@ -299,8 +299,8 @@ public class OperatorSecurityTests
     public async Task With_two_factor_on_sign_in_needs_the_authenticator_code_from_the_api_and_the_form()
     {
         await using var host = await HostProcess.StartAsync();
-        Assert.Equal(0, (await AddOperatorAsync(host.DataPath, "madina", "hotline", "f", "Madina", Password)).ExitCode);
-        var (code, output) = await OperatorCliAsync(host.DataPath, "", "totp", "madina");
+        Assert.Equal(0, (await AddOperatorAsync(host, "madina", "hotline", "f", "Madina", Password)).ExitCode);
+        var (code, output) = await OperatorCliInProcessAsync(host, "", ["totp", "madina"]);
         Assert.True(code == 0, output);
         var uri = output.Split('\n').Single(l => l.StartsWith("otpauth://totp/", StringComparison.Ordinal)).Trim();
         var secret = System.Web.HttpUtility.ParseQueryString(new Uri(uri).Query)["secret"]!;

@@ -21,7 +21,7 @@ public class SignInFloodTests
             ["Abuse:RequestsPerMinutePerConversation"] = "100000",
             ["Abuse:RequestsPerMinutePerClient"] = "100000",
         });
-        Assert.Equal(0, (await AddOperatorAsync(host.DataPath, "aliya", "hotline", "f", "Aliya", Password)).ExitCode);
+        Assert.Equal(0, (await AddOperatorAsync(host, "aliya", "hotline", "f", "Aliya", Password)).ExitCode);
         var chats = new List<WebChatClient>();
         for (var i = 0; i < 5; i++)
         {
@@ -99,7 +99,7 @@ public class SignInFloodTests
     public async Task With_two_factor_required_an_operator_without_an_authenticator_cannot_sign_in()
     {
         await using var host = await HostProcess.StartAsync(settings: new Dictionary<string, string> { ["Operators:RequireTwoFactor"] = "true" });
-        Assert.Equal(0, (await AddOperatorAsync(host.DataPath, "saule", "hotline", "f", "Saule", Password)).ExitCode);
+        Assert.Equal(0, (await AddOperatorAsync(host, "saule", "hotline", "f", "Saule", Password)).ExitCode);
         using var client = new HttpClient { BaseAddress = host.BaseAddress };
         using (var refused = await client.PostAsJsonAsync("api/operator/signin", new { login = "saule", password = Password }))
         {
@@ -108,7 +108,7 @@ public class SignInFloodTests
         }
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("api/operator/me")).StatusCode);
 
-        var (code, output) = await OperatorCliAsync(host.DataPath, "", "totp", "saule");
+        var (code, output) = await OperatorCliInProcessAsync(host, "", ["totp", "saule"]);
         Assert.True(code == 0, output);
         var uri = output.Split('\n').Single(l => l.StartsWith("otpauth://totp/", StringComparison.Ordinal)).Trim();
         var secret = System.Web.HttpUtility.ParseQueryString(new Uri(uri).Query)["secret"]!;
