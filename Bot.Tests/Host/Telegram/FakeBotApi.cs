@@ -26,6 +26,10 @@ public sealed class FakeBotApi : IAsyncDisposable
     private readonly List<JsonObject> _updates = [];
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _nextUpdateId = 1000;
+    /// <summary>The update ids getUpdates has handed out: an offset may confirm only those.</summary>
+    private readonly HashSet<int> _handedOut = [];
+    private int _confirmedUnseen;
+    private readonly HashSet<JsonObject> _enqueued = new(ReferenceEqualityComparer.Instance);
     private int _nextMessageId = 1;
     private int _tooManyRequests;
     /// <summary>The getUpdates waiting now: ended with 409 when another begins.</summary>
@@ -96,6 +100,22 @@ public sealed class FakeBotApi : IAsyncDisposable
     public IReadOnlyList<ApiCall> Sent(long chatId) =>
         Calls("sendMessage").Where(c => c.Ok && (long)c.Body["chat_id"]! == chatId).ToList();
 
+    /// <summary>
+    /// Updates an offset confirmed before any getUpdates had handed them out: each is a message lost without a trace. Telegram
+    /// numbers updates as they arrive, so only a bot that moved its offset past what it was given can make one.
+    /// </summary>
+    public int ConfirmedUnseen
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _confirmedUnseen;
+            }
+        }
+    }
+
+    /// <summary>A number for an update posted to a webhook; one queued for getUpdates is numbered again as it arrives.</summary>
     public int NextUpdateId()
     {
         lock (_gate)
@@ -112,11 +132,19 @@ public sealed class FakeBotApi : IAsyncDisposable
         }
     }
 
-    /// <summary>Queues an update for getUpdates (the same object twice is a re-delivery).</summary>
+    /// <summary>
+    /// Queues an update for getUpdates, numbered again as it arrives, as Telegram does: with the number it was made with, a chat's
+    /// update could arrive after another chat's later one had been handed out and confirmed, and the offset would drop it unseen.
+    /// The same object twice is a re-delivery, under its first number.
+    /// </summary>
     public void Enqueue(JsonObject update)
     {
         lock (_gate)
         {
+            if (_enqueued.Add(update))
+            {
+                update["update_id"] = _nextUpdateId++;
+            }
             _updates.Add(update);
             _arrived.TrySetResult();
         }
@@ -225,10 +253,13 @@ public sealed class FakeBotApi : IAsyncDisposable
                     {
                         return null;
                     }
+                    _confirmedUnseen += _updates.Count(u => (int)u["update_id"]! < offset && !_handedOut.Contains((int)u["update_id"]!));
                     _updates.RemoveAll(u => (int)u["update_id"]! < offset);
                     if (_updates.Count > 0 || DateTime.UtcNow >= deadline || aborted.IsCancellationRequested)
                     {
-                        return new JsonArray(_updates.Take(100).Select(u => (JsonNode)u.DeepClone()).ToArray());
+                        var batch = _updates.Take(100).ToList();
+                        batch.ForEach(u => _handedOut.Add((int)u["update_id"]!));
+                        return new JsonArray(batch.Select(u => (JsonNode)u.DeepClone()).ToArray());
                     }
                     if (_arrived.Task.IsCompleted)
                     {

@@ -341,6 +341,7 @@ public class TwoHostTests(ITestOutputHelper output)
         var firstOfB = polls.First(c => c.Host == "b").At;
         Assert.True(polls.Last(c => c.Host == "a").At <= firstOfB && firstOfB > killed);
         Assert.Equal(0, api.Conflicts);
+        Assert.Equal(0, api.ConfirmedUnseen);   // no update was confirmed before a host was given it
         return firstOfB - killed;
     }
 
@@ -387,7 +388,9 @@ public class TwoHostTests(ITestOutputHelper output)
         catch (TimeoutException e)
         {
             throw new TimeoutException($"{renewals.Count} renewals seen, {Volatile.Read(ref halfway)} of {People} halfway; "
-                + $"{api.Calls("getUpdates").Count} getUpdates ({api.Conflicts} conflicts).\nHost A:\n{Warnings(a)}\nHost B:\n{Warnings(b)}", e);
+                + $"{api.Calls("getUpdates").Count} getUpdates ({api.Conflicts} conflicts, {api.ConfirmedUnseen} updates confirmed unseen).\n"
+                + string.Join("\n", walking.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!.Message).Take(3))
+                + $"\nHost A:\n{Warnings(a)}\nHost B:\n{Warnings(b)}", e);
         }
         var polls = api.Calls("getUpdates");
         Assert.NotEmpty(polls);
