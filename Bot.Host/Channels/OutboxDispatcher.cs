@@ -327,7 +327,8 @@ public sealed class OutboxDispatcher(
             await using var transaction = await db.Database.BeginTransactionAsync();
             // The WHERE again outside the sub-select: a row delivered by the host that held it is re-checked after its commit, and skipped.
             var oldest = await db.Outbox.FromSql($"""
-                SELECT * FROM "Outbox" WHERE "Id" = (SELECT min("Id") FROM "Outbox" WHERE "ConversationKey" = {key} AND "DeliveredAt" IS NULL)
+                SELECT "Id", "ConversationKey", "Channel", "Payload", "CreatedAt", "DeliveredAt", "Attempts", "NextAttemptAt"
+                FROM "Outbox" WHERE "Id" = (SELECT min("Id") FROM "Outbox" WHERE "ConversationKey" = {key} AND "DeliveredAt" IS NULL)
                 AND "DeliveredAt" IS NULL FOR UPDATE SKIP LOCKED
                 """).AsNoTracking().ToListAsync();
             if (oldest is not [var row] || !channels.Contains(row.Channel) || row.Id == previous)
