@@ -65,6 +65,9 @@ public sealed class OutboxDispatcher(
     private static readonly PerModel<Func<BotDb, string, IAsyncEnumerable<OutboxMessage>>> PendingOf = new(() => EF.CompileAsyncQuery<BotDb, string, OutboxMessage>(
         (BotDb db, string key) => db.Outbox.AsNoTracking().Where(m => m.ConversationKey == key && m.DeliveredAt == null).OrderBy(m => m.Id)));
 
+    private static readonly PerModel<Func<BotDb, string, Task<bool>>> AnyPendingOf = new(() => EF.CompileAsyncQuery(
+        (BotDb db, string key) => db.Outbox.Any(m => m.ConversationKey == key && m.DeliveredAt == null)));
+
     public bool Pushes(string channel) => _senders.ContainsKey(channel);
 
     /// <summary>The first sweep has run: from now on committed rows are sent from memory (for tests).</summary>
@@ -327,7 +330,8 @@ public sealed class OutboxDispatcher(
             await using var transaction = await db.Database.BeginTransactionAsync();
             // The WHERE again outside the sub-select: a row delivered by the host that held it is re-checked after its commit, and skipped.
             var oldest = await db.Outbox.FromSql($"""
-                SELECT * FROM "Outbox" WHERE "Id" = (SELECT min("Id") FROM "Outbox" WHERE "ConversationKey" = {key} AND "DeliveredAt" IS NULL)
+                SELECT "Id", "ConversationKey", "Channel", "Payload", "CreatedAt", "DeliveredAt", "Attempts", "NextAttemptAt"
+                FROM "Outbox" WHERE "Id" = (SELECT min("Id") FROM "Outbox" WHERE "ConversationKey" = {key} AND "DeliveredAt" IS NULL)
                 AND "DeliveredAt" IS NULL FOR UPDATE SKIP LOCKED
                 """).AsNoTracking().ToListAsync();
             if (oldest is not [var row] || !channels.Contains(row.Channel) || row.Id == previous)
@@ -342,6 +346,12 @@ public sealed class OutboxDispatcher(
                 return false;
             }
             await transaction.CommitAsync();
+            // Rows another host committed while this one held the oldest: that host left them to this one. A look outside a
+            // transaction first: most often there are none, and an empty claim costs a transaction (and its rollback).
+            if (!await AnyPendingOf.For(db)(db, key))
+            {
+                return true;
+            }
         }
     }
 

@@ -23,7 +23,8 @@ public sealed class ConversationLocks(IServiceScopeFactory scopes, TurnWriter wr
     /// <summary>Another host may write the conversations: nothing read outside a held lock can be trusted to be current.</summary>
     public bool Shared => storage.Shared;
 
-    public async Task<HeldConversation> EnterAsync(string key, CancellationToken cancel)
+    /// <param name="inbound">The update the turn handles, if it has an id: see <see cref="HeldConversation.RecordInboundAsync"/>.</param>
+    public async Task<HeldConversation> EnterAsync(string key, CancellationToken cancel, InboundSeen? inbound = null)
     {
         var stripe = _stripes[(uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_stripes.Length];
         await stripe.WaitAsync(cancel);
@@ -39,7 +40,7 @@ public sealed class ConversationLocks(IServiceScopeFactory scopes, TurnWriter wr
                 throw;
             }
         }
-        var held = new HeldConversation(key, stripe, storage.Shared ? _transactions : null, scopes, writer);
+        var held = new HeldConversation(key, inbound, stripe, storage.Shared ? _transactions : null, scopes, writer);
         try
         {
             if (storage.Shared)
@@ -76,6 +77,9 @@ public sealed class ConversationLocks(IServiceScopeFactory scopes, TurnWriter wr
 public sealed class HeldConversation : IAsyncDisposable
 {
     private readonly string _key;
+    private readonly InboundSeen? _inbound;
+    /// <summary>On PostgreSQL, once the lock's round trip has inserted <see cref="_inbound"/>: whether it was new.</summary>
+    private bool? _inboundFirst;
     private readonly SemaphoreSlim _stripe;
     private readonly SemaphoreSlim? _transactions;
     private readonly IServiceScopeFactory _scopes;
@@ -83,19 +87,34 @@ public sealed class HeldConversation : IAsyncDisposable
     private AsyncServiceScope? _scope;
     private BotDb? _db;
     private Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? _transaction;
+    /// <summary>What the lock's own round trip read, until this lock's write (a read after it takes the lock again).</summary>
+    private StoredConversation? _locked;
 
-    internal HeldConversation(string key, SemaphoreSlim stripe, SemaphoreSlim? transactions, IServiceScopeFactory scopes, TurnWriter writer)
+    internal HeldConversation(string key, InboundSeen? inbound, SemaphoreSlim stripe, SemaphoreSlim? transactions, IServiceScopeFactory scopes,
+        TurnWriter writer)
     {
-        (_key, _stripe, _transactions, _scopes, _writer) = (key, stripe, transactions, scopes, writer);
+        (_key, _inbound, _stripe, _transactions, _scopes, _writer) = (key, inbound, stripe, transactions, scopes, writer);
     }
 
     internal async Task LockAsync(CancellationToken cancel)
     {
         _scope ??= _scopes.CreateAsyncScope();
         _db ??= _scope.Value.ServiceProvider.GetRequiredService<BotDb>();
+        // A failed save fails the turn and rolls the whole transaction back: EF's savepoint around each save (two round trips
+        // more per turn) would only let the transaction go on after it.
+        _db.Database.AutoSavepointsEnabled = false;
         _transaction = await _db.Database.BeginTransactionAsync(cancel);
-        await _db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ConversationLocks.AdvisoryKey(_key)})", cancel);
+        var inbound = _inboundFirst is null ? _inbound : null;   // once: a lock taken again after the write finds it committed
+        (_locked, var first) = await ConversationStore.LockAndLoadAsync(_db, _key, ConversationLocks.AdvisoryKey(_key), inbound, cancel);
+        _inboundFirst ??= first;
     }
+
+    /// <summary>
+    /// Records the update this lock was entered for as handled, inside this lock's write: false when it was handled before. The
+    /// unique key decides, in the write's own transaction; on PostgreSQL the lock's round trip has already inserted it there.
+    /// </summary>
+    public async Task<bool> RecordInboundAsync(BotDb db) =>
+        _inboundFirst ?? await InboundSeen.RecordAsync(db, _inbound!.Id, _inbound.ReceivedAt);
 
     /// <summary>The conversation as stored now (on PostgreSQL: as the last host to hold the lock committed it).</summary>
     public async Task<StoredConversation> LoadAsync(CancellationToken cancel)
@@ -109,7 +128,7 @@ public sealed class HeldConversation : IAsyncDisposable
         {
             await LockAsync(cancel);   // a read after this lock's write: under the lock again
         }
-        return await ConversationStore.LoadAsync(_db, _key, cancel);
+        return _locked!;
     }
 
     /// <summary>Commits <paramref name="apply"/>'s changes; acknowledged (returns) only once they are durable.</summary>
@@ -131,6 +150,7 @@ public sealed class HeldConversation : IAsyncDisposable
         await _transaction!.CommitAsync(CancellationToken.None);
         await _transaction.DisposeAsync();
         _transaction = null;
+        _locked = null;
         _db.ChangeTracker.Clear();
     }
 

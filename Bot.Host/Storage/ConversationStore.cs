@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace Bot.Host.Storage;
 
@@ -29,6 +31,50 @@ public sealed class ConversationStore(IServiceScopeFactory scopes)
         var conversation = await ConversationOf.For(db)(db, key);
         // No conversation, no address: they are erased together.
         return new StoredConversation(conversation, conversation is null ? null : await ChannelAddress.SealedOf(db, key));
+    }
+
+    /// <summary>
+    /// On PostgreSQL, in the caller's transaction: takes the conversation's advisory lock (transaction-scoped), reads it and
+    /// records <paramref name="inbound"/> as handled, in one round trip instead of four. Statements of one batch, not one
+    /// statement: under READ COMMITTED a statement reads the snapshot it started with, so a read in the lock's own statement
+    /// would miss what the previous holder committed.
+    /// </summary>
+    /// <returns>The conversation, and whether <paramref name="inbound"/> was new (null without one).</returns>
+    public static async Task<(StoredConversation Stored, bool? FirstInbound)> LockAndLoadAsync(BotDb db, string key, long advisoryKey,
+        InboundSeen? inbound, CancellationToken cancel)
+    {
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(),
+            (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction())
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)") { Parameters = { new() { Value = advisoryKey } } },
+                new NpgsqlBatchCommand("""
+                    SELECT c."Channel", c."State", c."UpdatedAt", c."Generation", a."Address"
+                    FROM "Conversations" c LEFT JOIN "Addresses" a ON a."Key" = c."Key" WHERE c."Key" = $1
+                    """) { Parameters = { new() { Value = key } } },
+            },
+        };
+        if (inbound is not null)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                """INSERT INTO "InboundSeen" ("Id", "ReceivedAt") VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1""")
+            {
+                Parameters = { new() { Value = inbound.Id }, new() { Value = inbound.ReceivedAt } },
+            });
+        }
+        await using var reader = await batch.ExecuteReaderAsync(cancel);
+        await reader.NextResultAsync(cancel);
+        var stored = new StoredConversation(null, null);
+        if (await reader.ReadAsync(cancel))
+        {
+            var conversation = new ConversationRecord
+            {
+                Key = key, Channel = reader.GetString(0), State = reader.GetString(1), UpdatedAt = reader.GetDateTime(2), Generation = reader.GetInt32(3),
+            };
+            stored = new StoredConversation(conversation, await reader.IsDBNullAsync(4, cancel) ? null : reader.GetString(4));
+        }
+        return (stored, inbound is null ? null : await reader.NextResultAsync(cancel) && await reader.ReadAsync(cancel));
     }
 
     /// <summary>The conversation's replies after <paramref name="after"/> (the web chat's watermark), oldest first.</summary>

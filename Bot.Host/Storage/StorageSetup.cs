@@ -71,9 +71,28 @@ public static class StorageSetup
     /// <summary>SQLite with secure delete, or PostgreSQL.</summary>
     public static DbContextOptionsBuilder UseBotStorage(this DbContextOptionsBuilder db, StorageOptions options) => options.Provider switch
     {
-        StorageProvider.PostgreSql => db.UseNpgsql(options.ResolvedConnectionString()),
+        StorageProvider.PostgreSql => db.UseNpgsql(Pooled(options.ResolvedConnectionString())),
         _ => db.UseSqlite(options.ResolvedConnectionString()).AddInterceptors(SecureDelete.Instance),
     };
+
+    /// <summary>
+    /// The contexts' pool on PostgreSQL: the statements used often (unless the connection string sets `Max Auto Prepare`)
+    /// are prepared once per connection (parsed and planned once, not in every turn; all name their columns, so a column a
+    /// rolling migration adds does not break them), and a connection going back to the pool is not reset (a `DISCARD ALL`
+    /// before its next use, several in every turn). Nothing leaves session state on a pooled connection: the conversation and
+    /// key-ring locks are transaction-scoped, the migration lock is let go before its connection returns, and LISTEN
+    /// (<see cref="HostSignals"/>) has a connection of its own, outside this pool.
+    /// </summary>
+    public static string Pooled(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+        builder.NoResetOnClose = true;
+        return builder.ConnectionString;
+    }
 
     /// <summary>A context of its own, outside dependency injection (tools and tests that look inside the database).</summary>
     public static BotDb Open(StorageOptions options)

@@ -52,7 +52,8 @@ public sealed class ConversationService(
         string? inboundId = null, string? address = null, string? replyAddress = null, string? client = null, CancellationToken cancel = default)
     {
         TurnResult? result;
-        await using (var held = await locks.EnterAsync(key, cancel))
+        var inbound = inboundId is null ? null : new InboundSeen { Id = inboundId, ReceivedAt = clock.GetUtcNow().UtcDateTime };
+        await using (var held = await locks.EnterAsync(key, cancel, inbound))
         {
             result = await HandleLockedAsync(held, key, channel, turn, inboundId, address, replyAddress, client, cancel);
         }
@@ -116,7 +117,7 @@ public sealed class ConversationService(
         await held.WriteAsync(async db =>
         {
             (recorded, repeated) = (false, false);   // it may run again, when its batch failed
-            if (inboundId is not null && !await InboundSeen.RecordAsync(db, inboundId, now))
+            if (inboundId is not null && !await held.RecordInboundAsync(db))
             {
                 repeated = true;
                 return;
@@ -255,10 +256,10 @@ public sealed class ConversationService(
     /// <returns>False when it was handled before; else the conversation's language (null before one is known).</returns>
     public async Task<(bool First, string? Language)> RecordUnreadAsync(string key, string inboundId, CancellationToken cancel)
     {
-        await using var held = await locks.EnterAsync(key, cancel);
-        var (now, first) = (clock.GetUtcNow().UtcDateTime, false);
+        await using var held = await locks.EnterAsync(key, cancel, new InboundSeen { Id = inboundId, ReceivedAt = clock.GetUtcNow().UtcDateTime });
+        var first = false;
         var language = (await StoredAsync(held, key, cancel)).State is { } json ? JsonSerializer.Deserialize<ConversationState>(json, Json)!.Language : null;
-        await held.WriteAsync(async db => first = await InboundSeen.RecordAsync(db, inboundId, now));
+        await held.WriteAsync(async db => first = await held.RecordInboundAsync(db));
         return first ? (true, language) : (false, null);
     }
 
@@ -409,7 +410,7 @@ public sealed class ConversationService(
         await held.WriteAsync(async db =>
         {
             (recorded, repeated) = (false, false);
-            if (inboundId is not null && !await InboundSeen.RecordAsync(db, inboundId, turn.At))
+            if (inboundId is not null && !await held.RecordInboundAsync(db))
             {
                 repeated = true;
                 return;
