@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL cluster for the tests: Debian's postgresql (installed if missing), run by an unprivileged user
 # (initdb and pg_ctl refuse root) in a temporary folder, on a free loopback port, with a random password.
 #   eval "$(bash scripts/postgres.sh start)"   exports BOT_TEST_POSTGRES (a connection string) and BOT_TEST_POSTGRES_DIR
+#   bash scripts/postgres.sh start --durable    the same with fsync on, as a deployment runs it (the benchmark's)
 #   bash scripts/postgres.sh stop "$BOT_TEST_POSTGRES_DIR"
 set -euo pipefail
 
@@ -28,10 +29,12 @@ start)
   [ -n "$port" ] || { echo "postgres.sh: no free port" >&2; exit 1; }
   runuser -u "$user" -- "$pg/initdb" -D "$dir/data" -U bot --pwfile="$dir/password" -A scram-sha-256 --no-sync >&2
   rm -f "$dir/password"
-  # fsync off: the tests kill the host, never the database server; the cluster is thrown away at the end.
+  # fsync off for the tests: they kill the host, never the database server; the cluster is thrown away at the end.
+  fsync=off
+  [ "${2:-}" = --durable ] && fsync=on
   # 1000 connections: the suite runs many hosts at once, each with a pool of up to 100 (idle ones are kept for minutes).
   runuser -u "$user" -- "$pg/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=1000" start >&2 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=$fsync -c max_connections=1000" start >&2 \
     || { cat "$dir/server.log" >&2; exit 1; }
   echo "export BOT_TEST_POSTGRES='Host=127.0.0.1;Port=$port;Username=bot;Password=$password;Database=postgres'"
   echo "export BOT_TEST_POSTGRES_DIR='$dir'"

@@ -4,7 +4,8 @@ namespace Bot.Bench;
 
 /// <summary>
 /// The PostgreSQL server of a --provider PostgreSql run: the tests' cluster when BOT_TEST_POSTGRES is set, else a throwaway one
-/// started by scripts/postgres.sh (as scripts/test.sh does) and stopped at the end. Each configuration makes a fresh database on
+/// started by scripts/postgres.sh with fsync on (every commit flushed, as a deployment runs it; the tests' cluster has it off) and
+/// stopped at the end. Each configuration makes a fresh database on
 /// it (<see cref="Bot.Tests.Host.TestStorage"/>, which reads BOT_TEST_POSTGRES).
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
@@ -21,12 +22,12 @@ public sealed class PostgresServer : IAsyncDisposable
             return new PostgresServer(null);
         }
         // It prints lines of the form: export NAME='value'
-        foreach (var line in (await ScriptAsync("start")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in (await ScriptAsync("start", "--durable")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var (name, value) = (line["export ".Length..line.IndexOf('=', StringComparison.Ordinal)], line[(line.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim('\''));
             Environment.SetEnvironmentVariable(name, value);
         }
-        Console.WriteLine("PostgreSQL: a throwaway cluster on loopback (scripts/postgres.sh)");
+        Console.WriteLine("PostgreSQL: a throwaway cluster on loopback, fsync on (scripts/postgres.sh start --durable)");
         return new PostgresServer(Environment.GetEnvironmentVariable(Server + "_DIR"));
     }
 
