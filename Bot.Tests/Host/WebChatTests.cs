@@ -114,7 +114,10 @@ public class WebChatTests(WebChatHost shared) : IClassFixture<WebChatHost>
         using var response = await chat.PostRawAsync(json);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var replies = await chat.ReadAsync();
-        Assert.Contains(WebChatClient.Text(replies[0]), new[] { En.Text("input.choose"), En.Text("input.unknown-command"), En.Text("input.expired") });
+        Assert.Contains(WebChatClient.Text(replies[0]), new[]
+        {
+            En.Text("input.choose"), En.Text("input.unknown-command"), En.Text("input.expired"), En.Text("input.too-long", ("max", "4096")),
+        });
         Assert.Equal(En.Text("privacy.ask"), WebChatClient.Text(replies[^1]));
         await using var db = Open(host);
         Assert.Empty(await db.Tickets.Where(t => t.ConversationKey == chat.ConversationId).ToListAsync());
