@@ -40,6 +40,11 @@ public sealed class OutboxDispatcher(
     : BackgroundService
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// On a shared database a row just committed is for the host whose turn committed it (it has the reply-to its turn knows and
+    /// sends it at once): another host's sweep takes only rows older than this, left by a host that died or failed.
+    /// </summary>
+    private static readonly TimeSpan SharedSweepGrace = TimeSpan.FromSeconds(5);
     private readonly Dictionary<string, IChannelSender> _senders = senders.ToDictionary(s => s.Channel);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Drain> _draining = [];
@@ -196,9 +201,14 @@ public sealed class OutboxDispatcher(
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
         var now = clock.GetUtcNow().UtcDateTime;
         var channels = _senders.Keys.ToList();
-        var keys = await db.Outbox.AsNoTracking()
-            .Where(m => m.DeliveredAt == null && channels.Contains(m.Channel) && (m.NextAttemptAt == null || m.NextAttemptAt <= now))
-            .Select(m => m.ConversationKey).Distinct().OrderBy(k => k).Take(1000).ToListAsync(cancel);
+        var pending = db.Outbox.AsNoTracking()
+            .Where(m => m.DeliveredAt == null && channels.Contains(m.Channel) && (m.NextAttemptAt == null || m.NextAttemptAt <= now));
+        if (locks.Shared)
+        {
+            var left = now - SharedSweepGrace;
+            pending = pending.Where(m => m.CreatedAt <= left);
+        }
+        var keys = await pending.Select(m => m.ConversationKey).Distinct().OrderBy(k => k).Take(1000).ToListAsync(cancel);
         keys.ForEach(key => Notify(key));
     }
 

@@ -65,7 +65,7 @@ public class BotFrameworkTests
             using var response = await PostAsync(activity);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             LastPrompt = await Eventually(() => standIn.Posted.Select(p => p.Activity)
-                .FirstOrDefault(a => a.GetProperty("replyToId").GetString() == id
+                .FirstOrDefault(a => a.TryGetProperty("replyToId", out var replyTo) && replyTo.GetString() == id
                     && a.GetProperty("conversation").GetProperty("id").GetString() == ConversationId && a.TryGetProperty("suggestedActions", out _)));
             return LastPrompt;
         }
