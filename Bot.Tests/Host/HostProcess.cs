@@ -79,6 +79,23 @@ public sealed class HostProcess : IAsyncDisposable
         string[]? program = null, int? port = null)
     {
         dataPath ??= Directory.CreateTempSubdirectory("bot-data-").FullName;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(dataPath, settings, program, port);
+            }
+            catch (PortTakenException) when (port is null && attempt < 5)
+            {
+                // The free port was taken by another process between our look and the host's bind (two suites at once): another.
+            }
+        }
+    }
+
+    private sealed class PortTakenException(string message) : InvalidOperationException(message);
+
+    private static async Task<HostProcess> StartOnceAsync(string dataPath, IReadOnlyDictionary<string, string>? settings, string[]? program, int? port)
+    {
         var host = new HostProcess(program ?? ["Bot.Host.dll"], dataPath, port ?? FreePort(), settings ?? new Dictionary<string, string>());
         // A hang detector, not a speed check (the benchmark times start-up): a start takes ~3 s idle and over 60 s with the
         // two cores 15 times oversubscribed.
@@ -88,11 +105,14 @@ public sealed class HostProcess : IAsyncDisposable
             if (host._process.HasExited)
             {
                 await host._process.WaitForExitAsync();   // drains the redirected output: the reason is in its last lines
-                throw new InvalidOperationException($"The host exited with code {host._process.ExitCode}:\n" + host.Output);
+                var message = $"The host exited with code {host._process.ExitCode}:\n" + host.Output;
+                throw host.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase)
+                    ? new PortTakenException(message) : new InvalidOperationException(message);
             }
             try
             {
-                if ((await host.Http.GetAsync("health")).IsSuccessStatusCode)
+                // Bot.Host's own start-up line too: another process on the port (one that took it first) would answer the health check.
+                if ((await host.Http.GetAsync("health")).IsSuccessStatusCode && (program is not null || host.Output.Contains("Web chat: ", StringComparison.Ordinal)))
                 {
                     return host;
                 }
