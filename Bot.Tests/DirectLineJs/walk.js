@@ -39,6 +39,7 @@ const options = a => (a.suggestedActions && a.suggestedActions.actions) || [];
 (async () => {
   let prompt = await waitFor(a => fromBot(a) && options(a).length > 0, "the greeting");
   let echoes = 0;
+  const answered = new Set();   // ids of the prompts already answered
   for (const [i, title] of titles.entries()) {
     const action = options(prompt).find(o => o.title === title);
     if (!action) throw new Error("no option " + title + " on " + prompt.text);
@@ -48,8 +49,11 @@ const options = a => (a.suggestedActions && a.suggestedActions.actions) || [];
     }).subscribe(resolve, reject));
     const echo = await waitFor(a => a.channelData && a.channelData.clientActivityID === clientActivityID, "the echo of " + title);
     if (echo.id === id) echoes++;
-    const position = received.indexOf(echo);
-    prompt = await waitFor(a => received.indexOf(a) > position && fromBot(a) && options(a).length > 0, "the reply to " + title);
+    // Not "the next one received after the echo": the library emits each ActivitySet's activities on its async scheduler, so
+    // two sets that arrive together interleave and the reply may come out before the echo. Web Chat orders by timestamp.
+    answered.add(prompt.id);
+    prompt = await waitFor(a => fromBot(a) && options(a).length > 0 && !answered.has(a.id), "the reply to " + title);
+    if (Date.parse(prompt.timestamp) < Date.parse(echo.timestamp)) throw new Error("the reply to " + title + " is stamped before its echo");
   }
   console.log(JSON.stringify({
     conversationId: directLine.conversationId,
