@@ -32,7 +32,7 @@ public class EchoFloodTests
                 {
                     type = "message", text, from = new { id = "user" }, channelData = new { clientActivityID = $"{chat.ConversationId}-{n}" },
                 });
-                using var response = await chat.PostRawAsync(body);
+                using var response = await chat.PostRawAsync(body, cancel: CancellationToken.None);
                 response.EnsureSuccessStatusCode();
                 Interlocked.Increment(ref posted);
             }

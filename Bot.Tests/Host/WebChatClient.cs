@@ -52,16 +52,17 @@ public sealed class WebChatClient(HttpClient http)
             .EnsureSuccessStatusCode();
     }
 
-    public Task<HttpResponseMessage> PostAsync(object activity) => PostRawAsync(JsonSerializer.Serialize(activity));
+    public Task<HttpResponseMessage> PostAsync(object activity, CancellationToken cancel = default) =>
+        PostRawAsync(JsonSerializer.Serialize(activity), cancel: cancel);
 
-    public async Task<HttpResponseMessage> PostRawAsync(string json, string? conversationId = null)
+    public async Task<HttpResponseMessage> PostRawAsync(string json, string? conversationId = null, CancellationToken cancel = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"v3/directline/conversations/{conversationId ?? ConversationId}/activities")
         {
             Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        return await http.SendAsync(request);
+        return await http.SendAsync(request, cancel);
     }
 
     public async Task<HttpResponseMessage> GetActivitiesAsync(string? conversationId = null)

@@ -64,7 +64,7 @@ public static class BotFrameworkChannel
     }
 
     private static async Task<IResult> ReceiveAsync(HttpContext http, IOptions<BotFrameworkOptions> options, BotFrameworkAuth auth,
-        ConversationService conversations, ConnectorSender sender, ILoggerFactory logs)
+        ConversationService conversations, ConnectorSender sender, ILoggerFactory logs, IHostApplicationLifetime lifetime)
     {
         var authenticates = options.Value.Authenticates;
         var authorization = http.Request.Headers.Authorization.ToString();
@@ -110,8 +110,9 @@ public static class BotFrameworkChannel
         var key = "bf-" + Pseudonym.Of(activity.ChannelId + ":" + activity.Conversation.Id);
         var inboundId = activity.Id is null ? null : $"bf:{activity.ChannelId}:{activity.Id}";
         // The reply-to id changes with every activity: stored without it, the address stays the same (sealed once, not every turn).
+        // Not the request's token: a turn that has begun is finished even if the channel hangs up (its retry is seen by its id).
         var result = await conversations.HandleAsync(key, Channel, turn, inboundId, (address with { ReplyToId = null }).ToJson(),
-            address.ReplyToId is null ? null : address.ToJson(), cancel: http.RequestAborted);
+            address.ReplyToId is null ? null : address.ToJson(), cancel: lifetime.ApplicationStopping);
         if (result is { Effect: not TurnEffect.None, Messages.Count: > 0 })
         {
             // Quick exit and /forget keep nothing in the outbox: their last words go out now, once.

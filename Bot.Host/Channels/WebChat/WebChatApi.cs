@@ -112,7 +112,7 @@ public static partial class WebChatApi
         }
         var start = await StartTurnAsync(http);
         var id = Base64Url(RandomNumberGenerator.GetBytes(16));
-        await conversations.HandleAsync(id, Channel, start, cancel: http.RequestAborted);
+        await conversations.HandleAsync(id, Channel, start, cancel: TurnCancellation(http));
         return TypedResults.Created($"/v3/directline/conversations/{id}", tokens.IssueFirst(id, http.Request));
     }
 
@@ -226,7 +226,7 @@ public static partial class WebChatApi
             return TypedResults.Ok(new { id = activityId });   // typing, events: nothing to do
         }
         streams.Typing(id);
-        var result = await conversations.HandleAsync(id, Channel, turn, client: ClientAddress.Of(http), cancel: http.RequestAborted);
+        var result = await conversations.HandleAsync(id, Channel, turn, client: ClientAddress.Of(http), cancel: TurnCancellation(http));
         if (result!.Effect != TurnEffect.None)
         {
             echoes.Forget(id);
@@ -242,6 +242,13 @@ public static partial class WebChatApi
         }
         return TypedResults.Ok(new { id = activityId });
     }
+
+    /// <summary>
+    /// Not the request's token: a turn that has begun is finished even if the client hangs up (a phone that lost its signal,
+    /// directlinejs giving up on a slow POST and sending it again), so a message whose echo was shown is never half-handled.
+    /// </summary>
+    private static CancellationToken TurnCancellation(HttpContext http) =>
+        http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
     /// <summary>
     /// Web Chat's attachment upload. Files are not read or kept: their bytes are dropped as they arrive, and the person is
