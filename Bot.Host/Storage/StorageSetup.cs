@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Bot.Host.Storage;
@@ -142,6 +143,9 @@ public static class StorageSetup
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({StartLocks}, {MigrationLock})");
             try
             {
+                // A fresh database: EF would read the missing history table first and log that as an error ("Failed executing
+                // DbCommand") before creating it, an alarm in the very first log a deployment reads. Created first, it is not.
+                await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync();
                 await db.Database.MigrateAsync();
             }
             finally

@@ -45,4 +45,16 @@ public class StorageTests
         Assert.Equal(0, await db.Conversations.CountAsync());
         Assert.Equal(0, await db.Users.CountAsync());   // Identity's tables too
     }
+
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task A_host_started_on_an_empty_database_logs_no_error(StorageProvider provider)
+    {
+        // The first log a deployment reads: on PostgreSQL EF's first look at the missing history table was logged as an error.
+        await using var host = await HostProcess.StartAsync(settings: TestStorage.Settings(provider));
+        using var health = await host.Http.GetAsync("health");
+        health.EnsureSuccessStatusCode();
+        Assert.DoesNotContain(" ERR] ", host.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(" FTL] ", host.Output, StringComparison.Ordinal);
+    }
 }
