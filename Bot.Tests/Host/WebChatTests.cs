@@ -192,6 +192,27 @@ public class WebChatTests(WebChatHost shared) : IClassFixture<WebChatHost>
     }
 
     [Fact]
+    public async Task A_message_sent_again_with_its_client_activity_id_is_handled_once()
+    {
+        var chat = new WebChatClient(shared.Host.Http);
+        await chat.StartAsync();
+        var greeting = chat.LastPrompt;
+        // Web Chat's "Retry" after a POST whose answer was lost: the same activity with the same clientActivityID.
+        await chat.PressEchoedAsync(greeting, Button("continue"), "c1");
+        await chat.PressEchoedAsync(greeting, Button("continue"), "c1");
+        var safety = (await chat.ReadAsync()).Last(a => WebChatClient.Options(a).Count > 0);
+        Assert.Equal(En.Text("safety.ask"), WebChatClient.Text(safety));
+        // A client that reuses the id for another message: that one is handled.
+        await chat.PressEchoedAsync(safety, Button("safe"), "c1");
+        await chat.ReadAsync();
+
+        var texts = chat.Received.Where(a => a.GetProperty("from").GetProperty("role").GetString() == "bot").Select(WebChatClient.Text).ToList();
+        Assert.Single(texts, t => t == En.Text("safety.ask"));
+        Assert.DoesNotContain(En.Text("input.expired"), texts);
+        Assert.Equal(En.Text("role.ask"), texts[^1]);
+    }
+
+    [Fact]
     public async Task What_a_person_types_never_reaches_the_log()
     {
         // Debug: every turn and every request is logged, so there is the most to leak.

@@ -214,8 +214,14 @@ public static partial class WebChatApi
         FinalReplies finals, Echoes echoes, WebChatStreams streams, ConversationStore store)
     {
         var activityId = $"{id}|u{Base64Url(RandomNumberGenerator.GetBytes(6))}";
-        if (activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("clientActivityID", out _))
+        string? inboundId = null;
+        if (activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("clientActivityID", out var clientId))
         {
+            // Web Chat's "Retry" (after a POST whose answer was lost) sends the same activity again: it is handled once. Keyed
+            // by the pseudonym of the conversation, the client's id, the pressed value and the text's length (no word of it),
+            // so a client that reuses one id for different messages loses none of them.
+            inboundId = "webchat:" + Pseudonym.Of(string.Join('\n', id, clientId.ToString(), activity.Value?.ToString() ?? "",
+                (activity.Text?.Length ?? 0).ToString(CultureInfo.InvariantCulture)));
             // Web Chat marks its message sent when it reads it back; the echo lives in memory only.
             var last = await store.LastReplyAsync(id, http.RequestAborted);
             echoes.Add(id, last, activity with { Id = activityId, Conversation = new ConversationAccount(id), Timestamp = DateTimeOffset.UtcNow, ChannelId = Channel });
@@ -226,8 +232,12 @@ public static partial class WebChatApi
             return TypedResults.Ok(new { id = activityId });   // typing, events: nothing to do
         }
         streams.Typing(id);
-        var result = await conversations.HandleAsync(id, Channel, turn, client: ClientAddress.Of(http), cancel: TurnCancellation(http));
-        if (result!.Effect != TurnEffect.None)
+        var result = await conversations.HandleAsync(id, Channel, turn, inboundId, client: ClientAddress.Of(http), cancel: TurnCancellation(http));
+        if (result is null)
+        {
+            return TypedResults.Ok(new { id = activityId });   // sent again: handled the first time
+        }
+        if (result.Effect != TurnEffect.None)
         {
             echoes.Forget(id);
         }
@@ -244,8 +254,9 @@ public static partial class WebChatApi
     }
 
     /// <summary>
-    /// Not the request's token: a turn that has begun is finished even if the client hangs up (a phone that lost its signal,
-    /// directlinejs giving up on a slow POST and sending it again), so a message whose echo was shown is never half-handled.
+    /// Not the request's token: a turn that has begun is finished even if the client hangs up (a phone that lost its signal, a
+    /// client that gave up on a slow POST), so a message whose echo was shown is not lost; Web Chat's "Retry" of it is then seen
+    /// by its clientActivityID and not handled twice.
     /// </summary>
     private static CancellationToken TurnCancellation(HttpContext http) =>
         http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
