@@ -135,8 +135,20 @@ public static class StorageSetup
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BotDb>();
-        if (db.Database.IsNpgsql() && await db.GetService<IRelationalDatabaseCreator>().ExistsAsync())
+        if (db.Database.IsNpgsql())
         {
+            var creator = db.GetService<IRelationalDatabaseCreator>();
+            if (!await creator.ExistsAsync())
+            {
+                try
+                {
+                    await creator.CreateAsync();
+                }
+                catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.DuplicateDatabase)
+                {
+                    // another host starting at once made it first
+                }
+            }
             // Two hosts migrating at once would both apply the same migration (EF's own lock does not cover it: "column already
             // exists"): one at a time on this session's lock, held by the connection the migrations run on.
             await db.Database.OpenConnectionAsync();

@@ -57,4 +57,18 @@ public class StorageTests
         Assert.DoesNotContain(" ERR] ", host.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(" FTL] ", host.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_host_on_a_PostgreSQL_server_without_its_database_creates_it_and_logs_no_error()
+    {
+        var settings = TestStorage.Settings(StorageProvider.PostgreSql);
+        var missing = new Npgsql.NpgsqlConnectionStringBuilder(settings["ConnectionStrings:Bot"]) { Database = "bot_" + Guid.NewGuid().ToString("N") };
+        settings["ConnectionStrings:Bot"] = missing.ConnectionString;
+        await using var host = await HostProcess.StartAsync(settings: settings);
+        using var health = await host.Http.GetAsync("health");
+        health.EnsureSuccessStatusCode();
+        Assert.DoesNotContain(" ERR] ", host.Output, StringComparison.Ordinal);
+        await using var db = StorageSetup.Open(TestStorage.Of(host.DataPath, settings));
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+    }
 }
