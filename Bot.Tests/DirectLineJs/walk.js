@@ -53,7 +53,9 @@ const options = a => (a.suggestedActions && a.suggestedActions.actions) || [];
     // two sets that arrive together interleave and the reply may come out before the echo. Web Chat orders by timestamp.
     answered.add(prompt.id);
     prompt = await waitFor(a => fromBot(a) && options(a).length > 0 && !answered.has(a.id), "the reply to " + title);
-    if (Date.parse(prompt.timestamp) < Date.parse(echo.timestamp)) throw new Error("the reply to " + title + " is stamped before its echo");
+    const [echoed, replied] = [Date.parse(echo.timestamp), Date.parse(prompt.timestamp)];
+    if (!Number.isFinite(echoed) || !Number.isFinite(replied)) throw new Error("no timestamp on the echo or the reply to " + title);
+    if (replied < echoed) throw new Error("the reply to " + title + " is stamped before its echo");
   }
   console.log(JSON.stringify({
     conversationId: directLine.conversationId,
