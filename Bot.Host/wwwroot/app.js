@@ -226,17 +226,29 @@ function render(item, press = action => send({ type: "message", value: action.va
   li.scrollIntoView({ block: item.from === "me" ? "end" : "start" });
 }
 
+// A weak signal can lose the answer to a message that did arrive: the page sends it once more with the same id (the host
+// handles it once) and says "Not sent" only if that fails too.
+const messageId = () => Array.from(crypto.getRandomValues(new Uint8Array(12)), b => b.toString(16).padStart(2, "0")).join("");
+
 async function send(activity, shown) {
   const mine = session;
   const item = { from: "me", text: shown };
   mine.transcript.push(item);
   render(item);
   save();
-  try {
-    await call("POST", `${at(mine)}/activities`, { ...activity, from: { id: "user" }, channelData: ours }, mine);
-  } catch (error) {
-    if (error.message === "401") return left(mine);
-    if (session === mine) notSent();
+  const body = { ...activity, from: { id: "user" }, channelData: { ...ours, messageId: messageId() } };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call("POST", `${at(mine)}/activities`, body, mine);
+      return;
+    } catch (error) {
+      if (error.message === "401") return left(mine);
+      if (attempt === 2 || /^4/.test(error.message) || session !== mine) {
+        if (session === mine) notSent();
+        return;
+      }
+      await new Promise(resolve => setTimeout(resolve, 1500));
+    }
   }
 }
 

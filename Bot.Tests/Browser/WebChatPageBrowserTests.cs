@@ -104,6 +104,46 @@ public class WebChatPageBrowserTests
     }
 
     [Fact]
+    public async Task A_message_whose_answer_is_lost_is_sent_once_more_by_the_page_and_handled_once()
+    {
+        var en = TestContent.Content["en"];
+        await using var host = await HostProcess.StartAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await WebChatBrowserTests.LaunchChromiumAsync(playwright);
+        var page = await PhoneAsync(browser, "en");
+        var posts = 0;
+        // A weak signal: the first message reaches the host, but its answer never reaches the phone.
+        await page.RouteAsync("**/activities", async route =>
+        {
+            if (route.Request.Method == "POST" && Interlocked.Increment(ref posts) == 1)
+            {
+                await route.FetchAsync();
+                await route.AbortAsync();
+                return;
+            }
+            await route.ContinueAsync();
+        });
+        await page.GotoAsync(host.BaseAddress.ToString());
+        var log = page.GetByRole(AriaRole.Log);
+        await Assertions.Expect(log).ToContainTextAsync(en.Text("privacy.ask.web").Split('\n')[0]);
+
+        await Button(page, en, "continue").ClickAsync();
+        await Assertions.Expect(log).ToContainTextAsync(en.Text("safety.ask"));
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); Volatile.Read(ref posts) < 2; await Task.Delay(100))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the page did not send the message again");
+        }
+        // The next press is answered after whatever the second try brought, so a second turn would show by now.
+        await Button(page, en, "safe").ClickAsync();
+        await Assertions.Expect(log).ToContainTextAsync(en.Text("role.ask"));
+
+        await Assertions.Expect(page.Locator("#log .msg", new() { HasText = en.Text("safety.ask") })).ToHaveCountAsync(1);
+        await Assertions.Expect(log).Not.ToContainTextAsync(en.Text("input.expired"));
+        await Assertions.Expect(log).Not.ToContainTextAsync(en.Text("web.not-sent"));
+        Assert.Equal(3, Volatile.Read(ref posts));
+    }
+
+    [Fact]
     public async Task Quick_exit_empties_the_page_and_storage_and_another_tab_of_that_conversation_starts_clean_without_an_error()
     {
         var kk = TestContent.Content["kk"];

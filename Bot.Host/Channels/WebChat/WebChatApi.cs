@@ -214,14 +214,9 @@ public static partial class WebChatApi
         FinalReplies finals, Echoes echoes, WebChatStreams streams, ConversationStore store)
     {
         var activityId = $"{id}|u{Base64Url(RandomNumberGenerator.GetBytes(6))}";
-        string? inboundId = null;
-        if (activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("clientActivityID", out var clientId))
+        var inboundId = RepeatKey(id, activity);
+        if (activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("clientActivityID", out _))
         {
-            // Web Chat's "Retry" (after a POST whose answer was lost) sends the same activity again: it is handled once. Keyed
-            // by the pseudonym of the conversation, the client's id, the pressed value and the text's length (no word of it),
-            // so a client that reuses one id for different messages loses none of them.
-            inboundId = "webchat:" + Pseudonym.Of(string.Join('\n', id, clientId.ToString(), activity.Value?.ToString() ?? "",
-                (activity.Text?.Length ?? 0).ToString(CultureInfo.InvariantCulture)));
             // Web Chat marks its message sent when it reads it back; the echo lives in memory only.
             var last = await store.LastReplyAsync(id, http.RequestAborted);
             echoes.Add(id, last, activity with { Id = activityId, Conversation = new ConversationAccount(id), Timestamp = DateTimeOffset.UtcNow, ChannelId = Channel });
@@ -252,6 +247,18 @@ public static partial class WebChatApi
         }
         return TypedResults.Ok(new { id = activityId });
     }
+
+    /// <summary>
+    /// What makes an activity sent again (Web Chat's "Retry", our page's own second try after a POST whose answer was lost) a
+    /// repeat, handled once: the client's id for it (Web Chat's clientActivityID, our page's messageId), with the conversation,
+    /// the pressed value and the text's length (no word of it), so a client that reuses one id for different messages loses none.
+    /// </summary>
+    private static string? RepeatKey(string id, Activity activity) =>
+        activity.ChannelData is { ValueKind: JsonValueKind.Object } data
+        && (data.TryGetProperty("clientActivityID", out var clientId) || data.TryGetProperty("messageId", out clientId))
+            ? "webchat:" + Pseudonym.Of(string.Join('\n', id, clientId.ToString(), activity.Value?.ToString() ?? "",
+                (activity.Text?.Length ?? 0).ToString(CultureInfo.InvariantCulture)))
+            : null;
 
     /// <summary>
     /// Not the request's token: a turn that has begun is finished even if the client hangs up (a phone that lost its signal, a
